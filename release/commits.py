@@ -1,0 +1,152 @@
+"""Commit analysis: conventional commits, parsed by python-semantic-release, to a bump."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from release.ops.git import LogEntry
+from release.version import Bump
+
+_REVERT = re.compile(r"^This reverts commit (?P<sha>[0-9a-f]{7,40})", re.MULTILINE)
+_GIT_REVERT_SUBJECT = re.compile(r'^Revert "(?P<subject>.+)"\s*$')
+
+
+@dataclass(frozen=True)
+class Change:
+    """One releasable or ignorable change found in the history."""
+
+    sha: str
+    type: str
+    scope: str
+    subject: str
+    bump: Bump
+    breaking: tuple[str, ...] = ()
+    reverts: str = ""  # for a git revert: the commit it undoes
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    def describe(self) -> str:
+        scope = f"({self.scope})" if self.scope else ""
+        bang = "!" if self.breaking and self.bump is Bump.MAJOR else ""
+        return f"{self.short} {self.type}{scope}{bang}: {self.subject}"
+
+
+@dataclass
+class Analysis:
+    """What the commits since the last release say."""
+
+    changes: list[Change] = field(default_factory=list)
+    commits_read: int = 0
+    skipped_merges: int = 0
+    unparsed: int = 0
+    cancelled: list[str] = field(default_factory=list)  # shas reverted within the range
+    stopped_early: bool = False
+
+    @property
+    def bump(self) -> Bump:
+        return max((c.bump for c in self.changes), default=Bump.NONE)
+
+    def deciders(self) -> list[Change]:
+        level = self.bump
+        return [c for c in self.changes if c.bump is level and level is not Bump.NONE]
+
+
+@cache
+def _parser() -> Any:
+    # Imported on first use: the parser's package is slow to import and a plan
+    # with no commits to read never needs it.
+    from semantic_release.commit_parser.conventional.parser import ConventionalCommitParser
+
+    return ConventionalCommitParser()
+
+
+_LEVELS = {0: Bump.NONE, 1: Bump.NONE, 2: Bump.PATCH, 3: Bump.MINOR, 4: Bump.MAJOR}
+
+
+def parse_message(sha: str, message: str) -> list[Change]:
+    """The conventional changes in one commit message (a squash commit may hold several)."""
+    parser = _parser()
+    messages = parser.unsquash_commit_message(message) or [message]
+    changes = []
+    for text in messages:
+        parsed = parser.parse_message(text)
+        if parsed is None:
+            continue
+        subject = parsed.descriptions[0] if parsed.descriptions else ""
+        changes.append(
+            Change(
+                sha=sha,
+                type=parsed.type,
+                scope=parsed.scope,
+                subject=subject,
+                bump=_LEVELS[int(parsed.bump)],
+                breaking=tuple(parsed.breaking_descriptions),
+            )
+        )
+    return changes
+
+
+def analyse(entries: Iterable[LogEntry], *, stop_at_major: bool = False) -> Analysis:
+    """Decide the bump from commits (newest first), the way python-semantic-release does.
+
+    Merge commits are skipped (their branches' commits are read one by one). A
+    `git revert` of a commit inside the range cancels both; a revert of an
+    already released commit is a patch-level change. With `stop_at_major`, reading
+    ends at the first breaking change, for callers that need only the version.
+    """
+    result = Analysis()
+    reverted: set[str] = set()
+    for entry in entries:
+        result.commits_read += 1
+        if entry.parents > 1:
+            result.skipped_merges += 1
+            continue
+        if _matches_any(entry.sha, reverted):
+            result.cancelled.append(entry.sha)
+            continue
+        revert = _REVERT.search(entry.message)
+        if revert:
+            # Newest first: the reverted commit, if in range, is still to come.
+            reverted.add(revert.group("sha"))
+            subject = _GIT_REVERT_SUBJECT.match(entry.message.split("\n", 1)[0])
+            result.changes.append(
+                Change(
+                    entry.sha,
+                    "revert",
+                    "",
+                    subject.group("subject") if subject else entry.message.split("\n", 1)[0],
+                    Bump.PATCH,
+                    reverts=revert.group("sha"),
+                )
+            )
+            continue
+        changes = parse_message(entry.sha, entry.message)
+        if not changes:
+            result.unparsed += 1
+        result.changes.extend(changes)
+        if stop_at_major and any(c.bump is Bump.MAJOR for c in changes):
+            result.stopped_early = True
+            break
+    _drop_cancelled_reverts(result)
+    return result
+
+
+def _matches_any(sha: str, prefixes: set[str]) -> bool:
+    return any(sha.startswith(p) for p in prefixes)
+
+
+def _drop_cancelled_reverts(result: Analysis) -> None:
+    """A revert whose target was also in the range undoes nothing released: drop it too."""
+    if not result.cancelled:
+        return
+    result.changes = [
+        c
+        for c in result.changes
+        if not (c.reverts and any(sha.startswith(c.reverts) for sha in result.cancelled))
+    ]

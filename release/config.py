@@ -1,0 +1,296 @@
+"""Project configs: load `configs/projects/<name>.toml`, validate, report all problems at once."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from release.errors import ConfigError, Problem, UsageError
+from release.versionfiles import VersionSource
+
+CONFIG_DIR_ENV = "RELEASE_CONFIG_DIR"
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    # Unknown keys are errors: a typo must never silently disable a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VersionSettings(_Strict):
+    files: list[str] = Field(default_factory=list, description="places that carry the version")
+    command: str = Field(
+        "", description="run instead of editing files, e.g. npm run version:{bump}"
+    )
+    scheme: Literal["pep440", "semver"] | None = Field(
+        None, description="spelling of tags and files; default semver for npm-only projects"
+    )
+    major_on_zero: bool = Field(False, description="let a breaking change on 0.x go to 1.0.0")
+
+    @field_validator("files")
+    @classmethod
+    def _sources_parse(cls, files: list[str]) -> list[str]:
+        for spec in files:
+            VersionSource.parse(spec)
+        return files
+
+    def sources(self) -> list[VersionSource]:
+        return [VersionSource.parse(spec) for spec in self.files]
+
+
+BumpLabel = Literal["major", "minor", "patch", "none"]
+_FRAGMENT_BUMPS: dict[str, BumpLabel] = {
+    "breaking": "major",
+    "removal": "major",
+    "feature": "minor",
+    "deprecation": "minor",
+    "bugfix": "patch",
+    "security": "patch",
+    "perf": "patch",
+    "doc": "none",
+    "misc": "none",
+}
+
+
+class ChangelogSettings(_Strict):
+    file: str = "CHANGELOG.md"
+    fragments: str = "changelog.d"
+    # Which fragment types decide which bump; types not listed decide nothing.
+    bump: dict[str, BumpLabel] = Field(default_factory=lambda: dict(_FRAGMENT_BUMPS))
+
+
+class Commands(_Strict):
+    test: str = ""
+    build: str = ""
+    health: str = ""
+
+
+class DocsSettings(_Strict):
+    files: list[str] | None = Field(
+        None, description="files whose mentions of the version follow releases; default README.md"
+    )
+
+
+class PypiTarget(_Strict):
+    name: str
+    kind: Literal["pypi"]
+    url: str
+    username_env: str | None = None
+    password_env: str
+
+    @field_validator("url")
+    @classmethod
+    def _is_url(cls, url: str) -> str:
+        return _check_url(url)
+
+    @field_validator("username_env", "password_env")
+    @classmethod
+    def _env_name(cls, name: str | None) -> str | None:
+        return _check_env_name(name)
+
+
+class NpmTarget(_Strict):
+    name: str
+    kind: Literal["npm"]
+    registry: str = "https://registry.npmjs.org/"
+    token_env: str
+    access: Literal["public", "restricted"] | None = None
+    tag: str | None = None
+    provenance: bool = False
+
+    @field_validator("registry")
+    @classmethod
+    def _is_url(cls, url: str) -> str:
+        return _check_url(url)
+
+    @field_validator("token_env")
+    @classmethod
+    def _env_name(cls, name: str | None) -> str | None:
+        return _check_env_name(name)
+
+
+Target = Annotated[PypiTarget | NpmTarget, Field(discriminator="kind")]
+
+
+class ProjectConfig(_Strict):
+    name: str = Field(min_length=1)
+    path: str = "."
+    branch: str = "main"
+    remote: str = "origin"
+    tag_format: str = "v{version}"
+    version: VersionSettings = VersionSettings()
+    changelog: ChangelogSettings = ChangelogSettings()
+    commands: Commands = Commands()
+    docs: DocsSettings = DocsSettings()
+    targets: list[Target] = Field(default_factory=list)
+
+    @field_validator("tag_format")
+    @classmethod
+    def _tag_has_version(cls, fmt: str) -> str:
+        if fmt.count("{version}") != 1:
+            raise ValueError("must contain {version} exactly once, e.g. 'v{version}'")
+        if any(c in fmt for c in " ~^:?*[\\"):
+            raise ValueError("contains a character git does not allow in tag names")
+        return fmt
+
+    @model_validator(mode="after")
+    def _unique_target_names(self) -> ProjectConfig:
+        names = [t.name for t in self.targets]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"target names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def scheme(self) -> str:
+        """Spelling of versions in tags and non-JSON files."""
+        if self.version.scheme:
+            return self.version.scheme
+        kinds = {t.kind for t in self.targets}
+        if kinds == {"npm"}:
+            return "semver"
+        if (
+            not kinds
+            and self.version.files
+            and all(s.endswith(".json") or ".json:" in s for s in self.version.files)
+        ):
+            return "semver"
+        return "pep440"
+
+
+def _check_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1]) < 1:
+        raise ValueError(f"{url!r} is not an http(s) URL; write it like 'https://host/path/'")
+    return url
+
+
+def _check_env_name(name: str | None) -> str | None:
+    import re
+
+    if name is not None and not re.match(_ENV_NAME, name):
+        raise ValueError(
+            f"{name!r} is not an environment variable name; name the variable, never the secret"
+        )
+    return name
+
+
+class LoadedConfig(BaseModel):
+    """A validated config with the paths it names resolved."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    config: ProjectConfig
+    source: Path
+    root: Path
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get(CONFIG_DIR_ENV, "configs/projects")).resolve()
+
+
+def find_config(project: str) -> Path:
+    """The config file of a named project, or a UsageError listing the ones there are."""
+    directory = config_dir()
+    candidate = directory / f"{project}.toml"
+    if candidate.is_file():
+        return candidate
+    known = sorted(p.stem for p in directory.glob("*.toml")) if directory.is_dir() else []
+    close = difflib.get_close_matches(project, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise UsageError(
+        Problem(
+            f"no config for project {project!r} in {directory}",
+            "--project",
+            f"{hint}known projects: {', '.join(known) or 'none'}; "
+            "or pass --config PATH to a config file",
+        )
+    )
+
+
+def load_config(path: Path) -> LoadedConfig:
+    """Read and validate one config file; every problem is reported together."""
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            Problem(f"cannot read the config ({exc.strerror})", where, "check the path")
+        ) from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(Problem("the config is not UTF-8", where, "save it as UTF-8")) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(Problem(f"invalid TOML: {exc}", where, "fix the syntax there")) from exc
+    try:
+        config = ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc, where, data)) from exc
+    return LoadedConfig(
+        config=config, source=path.resolve(), root=(path.parent / config.path).resolve()
+    )
+
+
+def _problems(exc: ValidationError, where: str, data: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in ("pypi", "npm"))]
+        key = _dotted(loc, data)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1], data)
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            fix = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(allowed)}"
+            problems.append(Problem(f"unknown key {key!r}", where, fix))
+        elif kind == "missing":
+            problems.append(Problem(f"missing required key {key!r}", where, f"add {key} = ..."))
+        elif kind in {"union_tag_invalid", "union_tag_not_found"}:
+            problems.append(
+                Problem(
+                    f"{key}: unknown or missing target kind",
+                    where,
+                    'set kind = "pypi" or kind = "npm"',
+                )
+            )
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(f"{key}: {msg}", where, _fix_for(kind, err)))
+    return problems
+
+
+def _fix_for(kind: str, err: Any) -> str:
+    if kind.endswith("_type") or kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected")
+        return f"expected {expected}" if expected else "use a value of the documented type"
+    return "see the config contract in the README"
+
+
+def _dotted(loc: list[Any], data: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for p in loc:
+        parts.append(f"[{p}]" if isinstance(p, int) else ("." if parts else "") + str(p))
+    return "".join(parts)
+
+
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "version": VersionSettings,
+    "changelog": ChangelogSettings,
+    "commands": Commands,
+    "docs": DocsSettings,
+}
+
+
+def _allowed_keys(loc: list[Any], data: dict[str, Any]) -> list[str]:
+    if not loc:
+        return list(ProjectConfig.model_fields)
+    if loc[0] == "targets" and len(loc) >= 2 and isinstance(loc[1], int):
+        kind = data.get("targets", [{}])[loc[1]].get("kind")
+        model: type[BaseModel] = NpmTarget if kind == "npm" else PypiTarget
+        return list(model.model_fields)
+    section = _SECTIONS.get(str(loc[0]))
+    return list(section.model_fields) if section else []

@@ -1,0 +1,43 @@
+"""Masking of secrets in every line the tool prints, logs, journals or reports."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+_KNOWN_SHAPES = re.compile(
+    r"(pypi-[A-Za-z0-9_\-]{16,}|npm_[A-Za-z0-9]{20,}|ghp_[A-Za-z0-9]{20,}"
+    r"|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_\-]{16,})"
+)
+# user:password@ in any URL; the user name is kept so the URL stays recognisable.
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^/\s:@]+):[^/\s@]+@")
+
+_lock = threading.Lock()
+_registered: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value (read from the environment or a file) so it is masked everywhere."""
+    # Short values would mask ordinary words; they are still masked through the known shapes.
+    if value and len(value) >= 4:
+        with _lock:
+            _registered.add(value)
+
+
+def register_env_secrets(names: list[str]) -> None:
+    """Register the values of the named environment variables."""
+    for name in names:
+        register_secret(os.environ.get(name))
+
+
+def mask(text: str) -> str:
+    """Return `text` with every known secret replaced by `***`."""
+    if not text:
+        return text
+    with _lock:
+        secrets = sorted(_registered, key=len, reverse=True)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    text = _URL_CREDENTIALS.sub(r"\g<scheme>\g<user>:***@", text)
+    return _KNOWN_SHAPES.sub("***", text)

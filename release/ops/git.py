@@ -1,0 +1,110 @@
+"""Git queries and (for push) changes, each one `git` call through the process chokepoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from release.errors import CommandError, Problem, RepositoryError
+from release.ops.process import Result, run, stream_lines
+
+# Keep the user's hooks, pagers and prompts out of the tool's own git calls.
+_BASE = ("git", "-c", "core.pager=cat", "-c", "color.ui=never")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One commit as read from `git log`."""
+
+    sha: str
+    parents: int
+    message: str
+
+
+class Git:
+    """Git operations on one repository."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def run(self, *args: str, check: bool = True) -> Result:
+        return run([*_BASE, *args], cwd=self.root, check=check, env={"GIT_TERMINAL_PROMPT": "0"})
+
+    def out(self, *args: str) -> str:
+        return self.run(*args).stdout.strip()
+
+    def ensure_repository(self) -> None:
+        if not self.root.is_dir():
+            raise RepositoryError(
+                Problem(f"{self.root} does not exist", "path", "set `path` to the project's clone")
+            )
+        result = self.run("rev-parse", "--show-toplevel", check=False)
+        if result.returncode != 0:
+            raise RepositoryError(
+                Problem(
+                    f"{self.root} is not a git repository",
+                    "path",
+                    "point `path` at the project's git clone (or run `git init` there)",
+                )
+            )
+
+    def head(self) -> str | None:
+        result = self.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
+        return result.stdout.strip() or None
+
+    def branch(self) -> str | None:
+        """The checked-out branch, or None on a detached HEAD."""
+        result = self.run("symbolic-ref", "-q", "--short", "HEAD", check=False)
+        return result.stdout.strip() or None
+
+    def is_shallow(self) -> bool:
+        return self.out("rev-parse", "--is-shallow-repository") == "true"
+
+    def nearest_tag(self, pattern: str, exclude: tuple[str, ...] = ()) -> str | None:
+        """The closest tag reachable from HEAD that matches the glob, skipping `exclude`."""
+        args = ["describe", "--tags", "--abbrev=0", "--match", pattern]
+        for name in exclude:
+            args += ["--exclude", name]
+        result = self.run(*args, "HEAD", check=False)
+        if result.returncode != 0:
+            # "No names found" / "No tags can describe": no such tag reachable.
+            return None
+        return result.stdout.strip() or None
+
+    def tags_matching(self, pattern: str) -> list[str]:
+        return self.out(
+            "for-each-ref", "--format=%(refname:strip=2)", f"refs/tags/{pattern}"
+        ).split()
+
+    def tags_at(self, rev: str, pattern: str) -> list[str]:
+        return self.out("tag", "--points-at", rev, "--list", pattern).split()
+
+    def rev(self, ref: str) -> str:
+        return self.out("rev-parse", "--verify", f"{ref}^{{commit}}")
+
+    @contextmanager
+    def log(self, since: str | None) -> Iterator[Iterator[LogEntry]]:
+        """Stream the commits after `since` (all of history when None), newest first.
+
+        One `git log` process; records are NUL-separated so any message text is safe.
+        """
+        rng = f"{since}..HEAD" if since else "HEAD"
+        args = [*_BASE, "log", "-z", "--format=%H%x1f%P%x1f%B", rng, "--"]
+        with stream_lines(args, cwd=self.root, separator="\0") as records:
+            yield (_entry(r) for r in records if r)
+
+    def status_porcelain(self) -> str:
+        return self.out("status", "--porcelain=v1", "--untracked-files=normal")
+
+    def show_file(self, rev: str, path: str) -> str | None:
+        try:
+            return self.run("show", f"{rev}:{path}").stdout
+        except CommandError:
+            return None
+
+
+def _entry(record: str) -> LogEntry:
+    sha, parents, message = record.split("\x1f", 2)
+    return LogEntry(sha.strip(), len(parents.split()), message)

@@ -1,0 +1,119 @@
+"""The one subprocess chokepoint: quote and mask the command, capture output, raise on failure."""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from release.errors import CommandError, ReleaseError
+from release.masking import mask
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a finished command returned."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def quote(args: Sequence[str]) -> str:
+    """The command as a person would type it, secrets masked."""
+    return mask(shlex.join(args))
+
+
+def run(
+    args: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    timeout: float | None = None,
+    stdin: str | None = None,
+) -> Result:
+    """Run a command to completion, capturing its output.
+
+    `env` is added to the inherited environment. A non-zero exit raises
+    CommandError with the masked output unless `check` is false.
+    """
+    full_env = {**os.environ, **env} if env else None
+    try:
+        proc = subprocess.run(
+            list(args),
+            cwd=cwd,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise ReleaseError(
+            f"cannot run `{quote(args)}`: {args[0]} is not installed or not on PATH"
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise CommandError(quote(args), -1, f"timed out after {timeout} s", str(cwd or "")) from exc
+    result = Result(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+    if check and proc.returncode != 0:
+        raise CommandError(
+            quote(args), proc.returncode, mask(proc.stdout + proc.stderr), str(cwd or "")
+        )
+    return result
+
+
+def run_shell(command: str, *, cwd: Path, env: Mapping[str, str] | None = None) -> Result:
+    """Run a user-configured command line (from a project config) through the shell."""
+    return run(["sh", "-c", command], cwd=cwd, env=env)
+
+
+@contextmanager
+def stream_lines(
+    args: Sequence[str], *, cwd: Path | str | None = None, separator: str = "\n"
+) -> Iterator[Iterator[str]]:
+    """Stream a command's stdout as records split on `separator`, without holding it all.
+
+    The exit code is checked when the block ends: a failure raises CommandError.
+    """
+    proc = subprocess.Popen(
+        list(args),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+
+    def records() -> Iterator[str]:
+        stdout = proc.stdout
+        assert isinstance(stdout, io.BufferedReader)
+        sep = separator.encode()
+        pending = b""
+        for chunk in iter(lambda: stdout.read1(1 << 16), b""):
+            pending += chunk
+            *complete, pending = pending.split(sep)
+            for item in complete:
+                yield item.decode("utf-8", errors="replace")
+        if pending:
+            yield pending.decode("utf-8", errors="replace")
+
+    try:
+        yield records()
+    finally:
+        # Drain so the child can exit even when the consumer stopped early.
+        if proc.poll() is None:
+            proc.kill()
+        _, err = proc.communicate()
+    if proc.returncode not in (0, -9):
+        raise CommandError(quote(args), proc.returncode, mask(err.decode("utf-8", "replace")))

@@ -1,0 +1,588 @@
+"""Phase 1's product: the frozen release plan, computed from the repository without changing it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from release.changelog import (
+    Fragments,
+    insert_entry,
+    load_fragments,
+    render_commits,
+    render_fragments,
+)
+from release.commits import Analysis, Change, analyse
+from release.config import LoadedConfig, NpmTarget, PypiTarget
+from release.errors import Problem, RepositoryError, UsageError, VersionError
+from release.ops.git import Git
+from release.version import TOKEN_RE, Bump, Version, canonical_token
+from release.versionfiles import SourceKind, VersionSource
+
+# Bounded walk over non-release tags (pre-releases, unparsable) before the last release.
+_MAX_DESCRIBE = 64
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for on the command line."""
+
+    bump: Bump | None = None
+    prerelease: str | None = None
+    changelog: bool = True  # False: version only (a query may stop reading history early)
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file the release rewrites (or removes, when `new` is None)."""
+
+    path: str
+    old: str | None
+    new: str | None
+    why: str
+
+
+@dataclass(frozen=True)
+class PlannedCommand:
+    phase: str
+    name: str
+    command: str
+    env: tuple[str, ...] = ()  # names of the environment variables it reads, never values
+
+
+@dataclass(frozen=True)
+class PlannedTarget:
+    name: str
+    kind: str
+    url: str
+    version: str
+    credentials: tuple[str, ...]
+    dist_tag: str = ""
+
+
+@dataclass(frozen=True)
+class VersionFileState:
+    spec: str
+    version: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a push would do, decided before anything runs."""
+
+    project: str
+    config_path: str
+    root: str
+    branch: str
+    remote: str
+    head: str
+    current_version: str | None
+    current_source: str
+    last_tag: str | None
+    version_files: tuple[VersionFileState, ...]
+    bump: Bump
+    bump_source: str
+    reasons: tuple[str, ...]
+    commits_read: int
+    changes: tuple[Change, ...]
+    fragments: tuple[str, ...]
+    next_version: Version | None
+    scheme: str
+    tag: str | None
+    nothing_to_release: bool
+    why_nothing: str
+    files: tuple[FileChange, ...]
+    commands: tuple[PlannedCommand, ...]
+    targets: tuple[PlannedTarget, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def next_version_str(self) -> str | None:
+        return self.next_version.render(self.scheme) if self.next_version else None
+
+
+def tag_glob(tag_format: str) -> str:
+    return tag_format.replace("{version}", "*")
+
+
+def tag_version(tag_format: str, tag: str) -> Version | None:
+    """The version a tag names under the tag format, or None if it names none."""
+    prefix, _, suffix = tag_format.partition("{version}")
+    if not tag.startswith(prefix) or not tag.endswith(suffix):
+        return None
+    core = tag[len(prefix) : len(tag) - len(suffix) if suffix else None]
+    try:
+        return Version.parse(core)
+    except VersionError:
+        return None
+
+
+def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
+    """Read the repository and config, decide the release, and return the frozen plan."""
+    cfg = loaded.config
+    root = loaded.root
+    if options.prerelease is not None and not TOKEN_RE.match(options.prerelease):
+        raise UsageError(
+            Problem(
+                f"{options.prerelease!r} is not a pre-release token",
+                "--prerelease",
+                "use a short lowercase word such as rc, beta or alpha",
+            )
+        )
+    git = Git(root)
+    state = _read_state(git, loaded)
+    with git.log(state.last_release) as entries:
+        analysis = analyse(entries, stop_at_major=not options.changelog and not options.prerelease)
+    fragments = (
+        load_fragments(root, cfg.changelog)
+        if (root / cfg.changelog.fragments).exists() or _has_towncrier(root)
+        else None
+    )
+    decision = _decide(git, loaded, options, state, analysis, fragments)
+    version = decision.next_version
+    scheme = cfg.scheme
+    tag = cfg.tag_format.format(version=version.render(scheme)) if version else None
+    notes = list(decision.notes)
+    if tag and git.tags_matching(tag):
+        notes.append(f"tag {tag} already exists in this repository: a push would refuse")
+    return Plan(
+        project=cfg.name,
+        config_path=str(loaded.source),
+        root=str(root),
+        branch=cfg.branch,
+        remote=cfg.remote,
+        head=state.head,
+        current_version=state.current.render(scheme) if state.current else None,
+        current_source=state.current_source,
+        last_tag=state.last_release,
+        version_files=tuple(state.files),
+        bump=decision.bump if version else Bump.NONE,
+        bump_source=decision.source,
+        reasons=tuple(decision.reasons),
+        commits_read=analysis.commits_read,
+        changes=tuple(analysis.changes),
+        fragments=tuple(f"{f.path.relative_to(root)} ({f.type})" for f in fragments.found)
+        if fragments
+        else (),
+        next_version=version,
+        scheme=scheme,
+        tag=tag,
+        nothing_to_release=version is None,
+        why_nothing=decision.why_nothing,
+        files=tuple(
+            _file_changes(loaded, version, state.current, analysis, fragments, options)
+            if version
+            else ()
+        ),
+        commands=tuple(_commands(loaded, version, decision.bump) if version else ()),
+        targets=tuple(_targets(loaded, version) if version else ()),
+        notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True)
+class _State:
+    """Where the project stands: HEAD, its release tags, its version files."""
+
+    head: str
+    nearest: str | None
+    last_release: str | None
+    files: list[VersionFileState]
+    file_version: Version | None
+    current: Version | None
+    current_source: str
+    head_tags: list[Version]
+
+
+def _read_state(git: Git, loaded: LoadedConfig) -> _State:
+    cfg = loaded.config
+    git.ensure_repository()
+    head = git.head()
+    if head is None:
+        raise RepositoryError(
+            Problem("the repository has no commits", str(loaded.root), "commit the project first")
+        )
+    glob = tag_glob(cfg.tag_format)
+    nearest, last_release = _find_tags(git, cfg.tag_format, glob)
+    if nearest is None and git.is_shallow():
+        raise RepositoryError(
+            Problem(
+                "this is a shallow clone and no release tag is reachable from HEAD",
+                str(loaded.root),
+                "fetch the history and tags: git fetch --tags --unshallow (in CI: fetch-depth: 0)",
+            )
+        )
+    files, file_version = _read_version_files(loaded.root, cfg.version.sources())
+    nearest_version = tag_version(cfg.tag_format, nearest) if nearest else None
+    _check_agreement(files, file_version, nearest, nearest_version)
+    if nearest:
+        current, source = nearest_version, f"tag {nearest}"
+    elif file_version:
+        current, source = file_version, "version files (no release tag yet)"
+    else:
+        current, source = None, "nothing (no release tag, no version file)"
+    head_tags = [v for t in git.tags_at("HEAD", glob) if (v := tag_version(cfg.tag_format, t))]
+    return _State(head, nearest, last_release, files, file_version, current, source, head_tags)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    bump: Bump
+    source: str
+    reasons: list[str]
+    next_version: Version | None
+    why_nothing: str
+    notes: list[str]
+
+
+def _decide(
+    git: Git,
+    loaded: LoadedConfig,
+    options: Options,
+    state: _State,
+    analysis: Analysis,
+    fragments: Fragments | None,
+) -> _Decision:
+    cfg = loaded.config
+    bump, source, reasons = _decide_bump(options, analysis, fragments, cfg.changelog.bump)
+    notes: list[str] = []
+    released = tag_version(cfg.tag_format, state.last_release) if state.last_release else None
+    if any(not v.is_prerelease for v in state.head_tags) or (
+        options.prerelease and any(v.is_prerelease for v in state.head_tags)
+    ):
+        return _Decision(
+            bump, source, reasons, None, f"HEAD is already released as {state.nearest}", notes
+        )
+    if released is None and state.file_version and options.bump is None:
+        # A project that was never tagged releases the version its files carry.
+        glob = tag_glob(cfg.tag_format)
+        reasons = [
+            f"no release tag matches {glob!r}: the first release is the version in the files"
+        ]
+        version = _with_prerelease(git, cfg.tag_format, state.file_version.base, options.prerelease)
+        return _Decision(Bump.NONE, "first release", reasons, version, "", notes)
+    if bump is Bump.NONE:
+        why = (
+            f"no releasable change since {state.last_release or 'the first commit'}"
+            f" ({analysis.commits_read} commits read, none feat/fix/perf/breaking; no fragments)"
+        )
+        return _Decision(bump, source, reasons, None, why, notes)
+    start = released or Version(0, 0, 0)
+    if (
+        bump is Bump.MAJOR
+        and start.major == 0
+        and not cfg.version.major_on_zero
+        and not options.bump
+    ):
+        bump = Bump.MINOR
+        notes.append(
+            "breaking change on 0.x bumps the minor version ([version].major_on_zero = false)"
+        )
+    version = _with_prerelease(git, cfg.tag_format, start.bump(bump), options.prerelease)
+    return _Decision(bump, source, reasons, version, "", notes)
+
+
+def _find_tags(git: Git, tag_format: str, glob: str) -> tuple[str | None, str | None]:
+    """The nearest tag of this format, and the nearest that names a final release.
+
+    `git describe` walks back from HEAD only as far as the nearest tags, so the
+    cost follows the distance to the last release, not the size of the history.
+    """
+    nearest = git.nearest_tag(glob)
+    skipped: list[str] = []
+    candidate = nearest
+    while candidate is not None and len(skipped) < _MAX_DESCRIBE:
+        version = tag_version(tag_format, candidate)
+        if version is not None and not version.is_prerelease:
+            return nearest, candidate
+        skipped.append(candidate)
+        candidate = git.nearest_tag(glob, tuple(skipped))
+    if candidate is None:
+        return nearest, None
+    raise RepositoryError(
+        Problem(
+            f"more than {_MAX_DESCRIBE} pre-release or unparsable tags since the last release",
+            "tags",
+            "delete stray tags or narrow tag_format so it matches release tags only",
+        )
+    )
+
+
+def _read_version_files(
+    root: Path, sources: list[VersionSource]
+) -> tuple[list[VersionFileState], Version | None]:
+    states: list[VersionFileState] = []
+    problems: list[Problem] = []
+    versions: list[Version] = []
+    for source in sources:
+        path = root / source.path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            problems.append(
+                Problem(
+                    f"{source.path} does not exist",
+                    f"[version].files {source.spec!r}",
+                    "fix the path (relative to the project root) or create the file",
+                )
+            )
+            continue
+        try:
+            raw = source.read(text)
+            versions.append(Version.parse(raw, source.spec))
+            states.append(VersionFileState(source.spec, raw))
+        except VersionError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise VersionError(problems)
+    return states, versions[0] if versions else None
+
+
+def _check_agreement(
+    states: list[VersionFileState],
+    file_version: Version | None,
+    tag: str | None,
+    tag_version_: Version | None,
+) -> None:
+    reference = tag_version_ or file_version
+    if reference is None:
+        return
+    disagree = [
+        s for s in states if s.version is not None and Version.parse(s.version) != reference
+    ]
+    if not disagree:
+        return
+    said = "; ".join(f"{s.spec} says {s.version}" for s in states)
+    against = (
+        f"the last tag {tag} says {tag_version_}" if tag_version_ else "the version files disagree"
+    )
+    raise VersionError(
+        Problem(
+            f"version mismatch: {against}; {said}",
+            "[version].files",
+            f"set every version file to {reference} and commit, "
+            "or tag the commit that released the files' version",
+        )
+    )
+
+
+def _has_towncrier(root: Path) -> bool:
+    if (root / "towncrier.toml").exists():
+        return True
+    pyproject = root / "pyproject.toml"
+    return pyproject.exists() and "[tool.towncrier" in pyproject.read_text(encoding="utf-8")
+
+
+def _decide_bump(
+    options: Options, analysis: Analysis, fragments: Fragments | None, mapping: Mapping[str, str]
+) -> tuple[Bump, str, list[str]]:
+    commit_bump = analysis.bump
+    fragment_bump = Bump.NONE
+    fragment_reasons: list[str] = []
+    for fragment in fragments.found if fragments else ():
+        level = Bump.from_label(mapping.get(fragment.type, "none"))
+        fragment_bump = max(fragment_bump, level)
+    if fragments:
+        fragment_reasons = [
+            f"fragment {f.path.name} ({f.type} -> {mapping.get(f.type, 'none')})"
+            for f in fragments.found
+            if Bump.from_label(mapping.get(f.type, "none")) is fragment_bump and fragment_bump
+        ]
+    if options.bump is not None:
+        return options.bump, "--bump", [f"--bump {options.bump.label} given on the command line"]
+    bump = max(commit_bump, fragment_bump)
+    reasons: list[str] = []
+    if commit_bump is bump and bump:
+        deciders = analysis.deciders()
+        reasons += [f"commit {c.describe()}" for c in deciders[:10]]
+        if len(deciders) > 10:
+            reasons.append(f"... and {len(deciders) - 10} more {bump.label} commits")
+    if fragment_bump is bump and bump:
+        reasons += fragment_reasons
+    source = (
+        "commits and fragments"
+        if commit_bump is bump and fragment_bump is bump
+        else ("commits" if commit_bump is bump else "fragments")
+    )
+    return bump, source, reasons
+
+
+def _with_prerelease(git: Git, tag_format: str, base: Version, token: str | None) -> Version:
+    if not token:
+        return base
+    kind = canonical_token(token)
+    numbers = [0]
+    prefix = tag_format.split("{version}", 1)[0]
+    for tag in git.tags_matching(f"{prefix}{base.major}.{base.minor}.{base.patch}*"):
+        version = tag_version(tag_format, tag)
+        if version and version.base == base and version.pre and version.pre[0] == kind:
+            numbers.append(version.pre[1])
+    return base.with_pre(kind, max(numbers) + 1)
+
+
+def _form(source: VersionSource, scheme: str) -> str:
+    # package.json and friends follow npm, whatever the project's own scheme.
+    return "semver" if source.kind is SourceKind.JSON else scheme
+
+
+def _file_changes(
+    loaded: LoadedConfig,
+    version: Version,
+    current: Version | None,
+    analysis: Analysis,
+    fragments: Fragments | None,
+    options: Options,
+) -> list[FileChange]:
+    cfg = loaded.config
+    root = loaded.root
+    texts: dict[str, tuple[str | None, str | None, list[str]]] = {}
+
+    def edit(path: str, new: str | None, why: str) -> None:
+        old = texts[path][0] if path in texts else _read(root / path)
+        _, _, whys = texts.get(path, (old, None, []))
+        texts[path] = (old, new, [*whys, why])
+
+    def current_text(path: str) -> str | None:
+        return texts[path][1] if path in texts else _read(root / path)
+
+    if not cfg.version.command:
+        for source in cfg.version.sources():
+            source_text = current_text(source.path) or ""
+            edit(
+                source.path,
+                source.write(source_text, version.render(_form(source, cfg.scheme))),
+                f"version {source.spec}",
+            )
+
+    date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
+    if options.changelog and not version.is_prerelease:
+        rendered = version.render(cfg.scheme)
+        if fragments and fragments.found:
+            entry = render_fragments(fragments, rendered, date, cfg.name)
+            changelog = str(fragments.changelog.relative_to(root))
+            start = fragments.start_string
+            why = f"changelog from {len(fragments.found)} fragments (towncrier)"
+        else:
+            entry = render_commits(
+                list(analysis.changes),
+                rendered,
+                date,
+                markdown=not cfg.changelog.file.endswith(".rst"),
+            )
+            changelog, start, why = (
+                cfg.changelog.file,
+                "<!-- towncrier release notes start -->",
+                "changelog from commits",
+            )
+        edit(changelog, insert_entry(current_text(changelog), entry, start), why)
+        for fragment in fragments.found if fragments else ():
+            edit(str(fragment.path.relative_to(root)), None, "fragment consumed by the changelog")
+
+    if current is not None and not version.is_prerelease and not current.is_prerelease:
+        docs = (
+            cfg.docs.files
+            if cfg.docs.files is not None
+            else (["README.md"] if (root / "README.md").exists() else [])
+        )
+        for path in docs:
+            text = current_text(path)
+            if text is None:
+                raise VersionError(
+                    Problem(f"{path} does not exist", "[docs].files", "fix the path or remove it")
+                )
+            new = _mentions(current.render(cfg.scheme)).sub(version.render(cfg.scheme), text)
+            if new != text:
+                edit(path, new, f"mentions of {current.render(cfg.scheme)}")
+    return [
+        FileChange(path, old, new, "; ".join(whys))
+        for path, (old, new, whys) in texts.items()
+        if old != new
+    ]
+
+
+def _mentions(version: str) -> re.Pattern[str]:
+    # The exact version, not a part of a longer one (1.2.0 must not match 11.2.0 or 1.2.0.1).
+    return re.compile(rf"(?<![\w.\-]){re.escape(version)}(?![\w\-]|\.\d)")
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[PlannedCommand]:
+    cfg = loaded.config
+    out: list[PlannedCommand] = []
+    if cfg.commands.test:
+        out.append(PlannedCommand("validation", "test", cfg.commands.test))
+    if cfg.version.command:
+        out.append(
+            PlannedCommand(
+                "version",
+                "version command",
+                cfg.version.command.format(bump=bump.label, version=version.render(cfg.scheme)),
+            )
+        )
+    kinds = {t.kind for t in cfg.targets}
+    if cfg.commands.build:
+        out.append(PlannedCommand("deploy", "build", cfg.commands.build))
+    else:
+        if "pypi" in kinds:
+            out.append(
+                PlannedCommand("deploy", "build", "python -m build --sdist --wheel --outdir <dist>")
+            )
+            out.append(PlannedCommand("deploy", "check", "python -m twine check --strict <dist>/*"))
+        if "npm" in kinds:
+            out.append(PlannedCommand("deploy", "build", "npm pack --pack-destination <dist>"))
+    out.append(
+        PlannedCommand("deploy", "push", f"git push --atomic {cfg.remote} {cfg.branch} <tag>")
+    )
+    for t in cfg.targets:
+        if isinstance(t, PypiTarget):
+            env = tuple(n for n in (t.username_env, t.password_env) if n)
+            out.append(
+                PlannedCommand(
+                    "deploy",
+                    f"publish {t.name}",
+                    f"python -m twine upload --repository-url {t.url} <dist>/*",
+                    env,
+                )
+            )
+        else:
+            out.append(
+                PlannedCommand(
+                    "deploy",
+                    f"publish {t.name}",
+                    f"npm publish <dist>/*.tgz --registry {t.registry}",
+                    (t.token_env,),
+                )
+            )
+    if cfg.commands.health:
+        out.append(PlannedCommand("deploy", "health", cfg.commands.health))
+    return out
+
+
+def _targets(loaded: LoadedConfig, version: Version) -> list[PlannedTarget]:
+    out = []
+    for t in loaded.config.targets:
+        if isinstance(t, NpmTarget):
+            dist_tag = t.tag or (
+                version.semver().split("-", 1)[1].split(".")[0]
+                if version.is_prerelease
+                else "latest"
+            )
+            out.append(
+                PlannedTarget(
+                    t.name, t.kind, t.registry, version.semver(), (t.token_env,), dist_tag
+                )
+            )
+        else:
+            creds = tuple(n for n in (t.username_env, t.password_env) if n)
+            out.append(PlannedTarget(t.name, t.kind, t.url, version.pep440(), creds))
+    return out

@@ -1,0 +1,145 @@
+"""Presenting a plan: a dict for `--json` and text for people, with unified diffs."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.syntax import Syntax
+
+from release.errors import VersionError
+from release.masking import mask
+from release.plan import Plan
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The machine-readable plan (stable keys; `--json` prints exactly this)."""
+    return {
+        "project": plan.project,
+        "config": plan.config_path,
+        "root": plan.root,
+        "head": plan.head,
+        "current_version": plan.current_version,
+        "current_source": plan.current_source,
+        "last_tag": plan.last_tag,
+        "version_files": [{"spec": s.spec, "version": s.version} for s in plan.version_files],
+        "bump": plan.bump.label if not plan.nothing_to_release else None,
+        "bump_source": plan.bump_source,
+        "reasons": list(plan.reasons),
+        "commits_read": plan.commits_read,
+        "changes": [
+            {
+                "sha": c.sha,
+                "type": c.type,
+                "scope": c.scope,
+                "subject": c.subject,
+                "bump": c.bump.label,
+                "breaking": list(c.breaking),
+            }
+            for c in plan.changes
+        ],
+        "fragments": list(plan.fragments),
+        "next_version": plan.next_version_str,
+        "next_versions": {
+            "pep440": plan.next_version.pep440()
+            if plan.next_version and _has_pep440(plan)
+            else None,
+            "semver": plan.next_version.semver() if plan.next_version else None,
+        },
+        "tag": plan.tag,
+        "nothing_to_release": plan.nothing_to_release,
+        "why_nothing": plan.why_nothing or None,
+        "files": [f.path for f in plan.files],
+        "file_changes": [
+            {
+                "path": f.path,
+                "action": "delete" if f.new is None else ("create" if f.old is None else "modify"),
+                "why": f.why,
+                "diff": diff(f.path, f.old, f.new),
+            }
+            for f in plan.files
+        ],
+        "commands": [
+            {"phase": c.phase, "name": c.name, "command": mask(c.command), "env": list(c.env)}
+            for c in plan.commands
+        ],
+        "targets": [
+            {
+                "name": t.name,
+                "kind": t.kind,
+                "url": mask(t.url),
+                "version": t.version,
+                "credentials_env": list(t.credentials),
+                "dist_tag": t.dist_tag or None,
+            }
+            for t in plan.targets
+        ],
+        "notes": list(plan.notes),
+    }
+
+
+def _has_pep440(plan: Plan) -> bool:
+    try:
+        assert plan.next_version is not None
+        plan.next_version.pep440()
+    except VersionError:  # a token with no PEP 440 form simply has none
+        return False
+    return True
+
+
+def diff(path: str, old: str | None, new: str | None) -> str:
+    lines = difflib.unified_diff(
+        (old or "").splitlines(keepends=True),
+        (new or "").splitlines(keepends=True),
+        fromfile=f"a/{path}" if old is not None else "/dev/null",
+        tofile=f"b/{path}" if new is not None else "/dev/null",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def print_plan(plan: Plan, console: Console) -> None:
+    """The plan for a person: what, why, and every change a push would make."""
+    out = console.print
+    where = f"{escape(plan.root)} @ {plan.head[:12]}"
+    out(f"[bold]Release plan for {escape(plan.project)}[/]  ({where})")
+    out(f"  current version  {plan.current_version or '-'}  (from {escape(plan.current_source)})")
+    for state in plan.version_files:
+        out(f"    {escape(state.spec)}: {state.version}")
+    if plan.nothing_to_release:
+        out(f"[yellow]Nothing to release[/]: {escape(plan.why_nothing)}")
+        return
+    out(
+        f"  bump             {plan.bump.label}  (decided by {escape(plan.bump_source)};"
+        f" {plan.commits_read} commits read)"
+    )
+    for reason in plan.reasons:
+        out(f"    - {escape(reason)}")
+    out(f"  next version     [bold green]{plan.next_version_str}[/]")
+    out(f"  tag              {escape(plan.tag or '-')}")
+    for note in plan.notes:
+        out(f"  [yellow]note[/] {escape(note)}")
+    out("\n[bold]Files[/]")
+    if not plan.files:
+        out("  (none)")
+    for change in plan.files:
+        out(f"  {escape(change.path)}  [dim]({escape(change.why)})[/]")
+        text = diff(change.path, change.old, change.new)
+        if text:
+            console.print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
+    out("[bold]Commands[/]")
+    for command in plan.commands:
+        env = f"  [dim]env: {', '.join(command.env)}[/]" if command.env else ""
+        out(
+            f"  {command.phase:<10} {escape(command.name):<18} {escape(mask(command.command))}{env}"
+        )
+    out("[bold]Targets[/]")
+    if not plan.targets:
+        out("  (none: a tag-only release)")
+    for target in plan.targets:
+        tag = f" dist-tag {target.dist_tag}" if target.dist_tag else ""
+        out(
+            f"  {escape(target.name)} ({target.kind}) {escape(mask(target.url))}  "
+            f"version {target.version}{tag}  credentials from {', '.join(target.credentials)}"
+        )
