@@ -45,7 +45,7 @@ def load_fragments(root: Path, settings: ChangelogSettings) -> Fragments:
     from towncrier._settings.load import load_config, parse_toml
 
     try:
-        config = load_config(str(root))
+        config = load_config(str(root)) if has_towncrier_config(root) else None
         if config is None:
             config = parse_toml(
                 str(root),
@@ -66,6 +66,14 @@ def load_fragments(root: Path, settings: ChangelogSettings) -> Fragments:
         ) from exc
     found = tuple(Fragment(Path(path), category) for path, category in sorted(files))
     return Fragments(config, root, found, contents, root / config.filename, config.start_string)
+
+
+def has_towncrier_config(root: Path) -> bool:
+    """Whether the project configures towncrier itself (towncrier.toml or [tool.towncrier])."""
+    if (root / "towncrier.toml").exists():
+        return True
+    pyproject = root / "pyproject.toml"
+    return pyproject.exists() and "[tool.towncrier" in pyproject.read_text(encoding="utf-8")
 
 
 def render_fragments(fragments: Fragments, version: str, date: str, name: str) -> str:

@@ -263,10 +263,23 @@ def _problems(exc: ValidationError, where: str, data: dict[str, Any]) -> list[Pr
     return problems
 
 
+_TYPE_FIXES = {
+    "string_type": "write a quoted string, e.g. key = \"value\"",
+    "bool_type": "write true or false",
+    "bool_parsing": "write true or false",
+    "list_type": "write a list, e.g. key = [\"a\", \"b\"]",
+    "dict_type": "write a table, e.g. [section]",
+    "model_type": "write a table, e.g. [section]",
+    "int_type": "write a whole number",
+}
+
+
 def _fix_for(kind: str, err: Any) -> str:
-    if kind.endswith("_type") or kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected")
-        return f"expected {expected}" if expected else "use a value of the documented type"
+    if kind in _TYPE_FIXES:
+        return _TYPE_FIXES[kind]
+    expected = err.get("ctx", {}).get("expected")
+    if expected:
+        return f"expected {expected}"
     return "see the config contract in the README"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from release.changelog import (
     Fragments,
+    has_towncrier_config,
     insert_entry,
     load_fragments,
     render_commits,
@@ -139,7 +140,7 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         analysis = analyse(entries, stop_at_major=not options.changelog and not options.prerelease)
     fragments = (
         load_fragments(root, cfg.changelog)
-        if (root / cfg.changelog.fragments).exists() or _has_towncrier(root)
+        if (root / cfg.changelog.fragments).exists() or has_towncrier_config(root)
         else None
     )
     decision = _decide(git, loaded, options, state, analysis, fragments)
@@ -368,13 +369,6 @@ def _check_agreement(
             "or tag the commit that released the files' version",
         )
     )
-
-
-def _has_towncrier(root: Path) -> bool:
-    if (root / "towncrier.toml").exists():
-        return True
-    pyproject = root / "pyproject.toml"
-    return pyproject.exists() and "[tool.towncrier" in pyproject.read_text(encoding="utf-8")
 
 
 def _decide_bump(
