@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
 
 from release import __version__
-from release.config import find_config, load_config
+from release.config import LoadedConfig, find_config, load_config
 from release.errors import ReleaseError, UsageError
 from release.masking import mask
 from release.plan import Options, build_plan
@@ -23,34 +25,54 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"release {__version__}")
     sub = parser.add_subparsers(dest="verb", required=True)
     plan = sub.add_parser("plan", help="show exactly what a push would do; changes nothing")
-    which = plan.add_mutually_exclusive_group(required=True)
-    which.add_argument("--config", type=Path, help="a project config file")
-    which.add_argument("--project", help="NAME for configs/projects/NAME.toml")
-    plan.add_argument("--bump", choices=["major", "minor", "patch"], help="override the bump")
-    plan.add_argument("--prerelease", metavar="TOKEN", help="a pre-release such as rc or beta")
-    plan.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    push = sub.add_parser("push", help="release: validate, bump, changelog, tag, publish, verify")
+    for command in (plan, push):
+        which = command.add_mutually_exclusive_group(required=True)
+        which.add_argument("--config", type=Path, help="a project config file")
+        which.add_argument("--project", help="NAME for configs/projects/NAME.toml")
+        command.add_argument(
+            "--bump", choices=["major", "minor", "patch"], help="override the bump"
+        )
+        command.add_argument(
+            "--prerelease", metavar="TOKEN", help="a pre-release such as rc or beta"
+        )
+        command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     plan.add_argument(
         "--no-changelog",
         action="store_true",
         help="decide the version only (faster on long histories)",
+    )
+    push.add_argument(
+        "--dry-run", action="store_true", help="print the plan and stop (same as plan)"
+    )
+    push.add_argument(
+        "--ci",
+        action="store_true",
+        help="non-interactive: plain timestamped lines, no colour, no prompts",
     )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console(highlight=False, soft_wrap=True)
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    ci = bool(getattr(args, "ci", False)) or os.environ.get("CI", "").lower() in ("1", "true")
+    console = Console(highlight=False, soft_wrap=True, no_color=ci or None, stderr=args.json)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True, no_color=ci or None)
     try:
+        if args.verb == "push" and not args.dry_run:
+            return _push(args, console, ci)
         return _plan(args, console)
     except ReleaseError as exc:
-        if getattr(args, "json", False):
+        if args.json:
             print(
                 json.dumps(
-                    {"error": [_problem(p) for p in exc.problems], "exit_code": exc.exit_code}
+                    {
+                        "error": [{k: mask(v) for k, v in asdict(p).items()} for p in exc.problems],
+                        "exit_code": exc.exit_code,
+                    }
                 )
             )
-        errors.print("[bold red]error[/]", markup=True)
+        errors.print("[bold red]error[/]")
         errors.print(mask(str(exc)), markup=False)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -58,31 +80,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _problem(problem: object) -> dict[str, str]:
-    return (
-        {k: mask(v) for k, v in vars(problem).items()}
-        if hasattr(problem, "__dict__")
-        else {
-            "what": mask(getattr(problem, "what", "")),
-            "where": mask(getattr(problem, "where", "")),
-            "fix": mask(getattr(problem, "fix", "")),
-        }
+def _load(args: argparse.Namespace) -> LoadedConfig:
+    if args.config is not None and not args.config.exists():
+        raise UsageError(f"--config {args.config}: no such file")
+    return load_config(args.config if args.config else find_config(args.project))
+
+
+def _options(args: argparse.Namespace) -> Options:
+    return Options(
+        bump=Bump.from_label(args.bump) if args.bump else None,
+        prerelease=args.prerelease,
+        changelog=not getattr(args, "no_changelog", False),
     )
 
 
 def _plan(args: argparse.Namespace, console: Console) -> int:
-    path = args.config if args.config else find_config(args.project)
-    if args.config and not args.config.exists():
-        raise UsageError(f"--config {args.config}: no such file")
-    loaded = load_config(path)
-    options = Options(
-        bump=Bump.from_label(args.bump) if args.bump else None,
-        prerelease=args.prerelease,
-        changelog=not args.no_changelog,
-    )
-    plan = build_plan(loaded, options)
+    plan = build_plan(_load(args), _options(args))
     if args.json:
         print(json.dumps(plan_to_dict(plan), indent=2))
     else:
         print_plan(plan, console)
     return 0
+
+
+def _push(args: argparse.Namespace, console: Console, ci: bool) -> int:
+    from release.progress import Progress
+    from release.push import PushOptions, push
+
+    progress = Progress(console, plain=ci)
+    report = push(_load(args), PushOptions(plan=_options(args), ci=ci), progress)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        report.print(console)
+    return report.exit_code

@@ -80,13 +80,19 @@ class PypiTarget(_Strict):
     name: str
     kind: Literal["pypi"]
     url: str
+    simple_url: str | None = Field(
+        None, description="where the index lists files; derived from url"
+    )
     username_env: str | None = None
     password_env: str
+    verify_timeout: float = Field(
+        120.0, gt=0, le=3600, description="seconds to wait for the listing"
+    )
 
-    @field_validator("url")
+    @field_validator("url", "simple_url")
     @classmethod
-    def _is_url(cls, url: str) -> str:
-        return _check_url(url)
+    def _is_url(cls, url: str | None) -> str | None:
+        return _check_url(url) if url is not None else None
 
     @field_validator("username_env", "password_env")
     @classmethod
@@ -264,10 +270,10 @@ def _problems(exc: ValidationError, where: str, data: dict[str, Any]) -> list[Pr
 
 
 _TYPE_FIXES = {
-    "string_type": "write a quoted string, e.g. key = \"value\"",
+    "string_type": 'write a quoted string, e.g. key = "value"',
     "bool_type": "write true or false",
     "bool_parsing": "write true or false",
-    "list_type": "write a list, e.g. key = [\"a\", \"b\"]",
+    "list_type": 'write a list, e.g. key = ["a", "b"]',
     "dict_type": "write a table, e.g. [section]",
     "model_type": "write a table, e.g. [section]",
     "int_type": "write a whole number",

@@ -45,6 +45,7 @@ class FileChange:
     old: str | None
     new: str | None
     why: str
+    phase: str  # "version" (phase 2) or "changelog" (phase 3: changelog, fragments, docs)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ class Plan:
     commands: tuple[PlannedCommand, ...]
     targets: tuple[PlannedTarget, ...]
     notes: tuple[str, ...] = field(default=())
+
+    def commands_by_name(self) -> dict[str, str]:
+        return {c.name: c.command for c in self.commands}
 
     @property
     def next_version_str(self) -> str | None:
@@ -320,10 +324,8 @@ def _read_version_files(
     problems: list[Problem] = []
     versions: list[Version] = []
     for source in sources:
-        path = root / source.path
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        text = _read(root / source.path)
+        if text is None:
             problems.append(
                 Problem(
                     f"{source.path} does not exist",
@@ -433,12 +435,12 @@ def _file_changes(
 ) -> list[FileChange]:
     cfg = loaded.config
     root = loaded.root
-    texts: dict[str, tuple[str | None, str | None, list[str]]] = {}
+    texts: dict[str, tuple[str | None, str | None, list[str], str]] = {}
 
-    def edit(path: str, new: str | None, why: str) -> None:
+    def edit(path: str, new: str | None, why: str, phase: str = "changelog") -> None:
         old = texts[path][0] if path in texts else _read(root / path)
-        _, _, whys = texts.get(path, (old, None, []))
-        texts[path] = (old, new, [*whys, why])
+        _, _, whys, first_phase = texts.get(path, (old, None, [], phase))
+        texts[path] = (old, new, [*whys, why], first_phase)
 
     def current_text(path: str) -> str | None:
         return texts[path][1] if path in texts else _read(root / path)
@@ -450,6 +452,7 @@ def _file_changes(
                 source.path,
                 source.write(source_text, version.render(_form(source, cfg.scheme))),
                 f"version {source.spec}",
+                "version",
             )
 
     date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
@@ -492,8 +495,8 @@ def _file_changes(
             if new != text:
                 edit(path, new, f"mentions of {current.render(cfg.scheme)}")
     return [
-        FileChange(path, old, new, "; ".join(whys))
-        for path, (old, new, whys) in texts.items()
+        FileChange(path, old, new, "; ".join(whys), phase)
+        for path, (old, new, whys, phase) in texts.items()
         if old != new
     ]
 
@@ -504,10 +507,15 @@ def _mentions(version: str) -> re.Pattern[str]:
 
 
 def _read(path: Path) -> str | None:
+    # Bytes decoded as they are: CRLF files stay CRLF through edits and restores.
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         return None
+    except UnicodeDecodeError as exc:
+        raise VersionError(
+            Problem(f"{path} is not UTF-8 text", str(path), "save the file as UTF-8")
+        ) from exc
 
 
 def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[PlannedCommand]:

@@ -108,3 +108,81 @@ class Git:
 def _entry(record: str) -> LogEntry:
     sha, parents, message = record.split("\x1f", 2)
     return LogEntry(sha.strip(), len(parents.split()), message)
+
+
+class RemoteGit(Git):
+    """Git operations that talk to a remote or change refs (push phase only)."""
+
+    def fetch(self, remote: str, branch: str) -> None:
+        self.run(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            remote,
+            f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}",
+        )
+
+    def remote_url(self, remote: str) -> str | None:
+        result = self.run("remote", "get-url", remote, check=False)
+        return result.stdout.strip() or None
+
+    def ahead_behind(self, local: str, upstream: str) -> tuple[int, int]:
+        """Commits only in `local`, and only in `upstream`."""
+        ahead, behind = self.out(
+            "rev-list", "--left-right", "--count", f"{local}...{upstream}"
+        ).split()
+        return int(ahead), int(behind)
+
+    def remote_has_tag(self, remote: str, tag: str) -> bool:
+        return bool(self.out("ls-remote", "--tags", remote, f"refs/tags/{tag}"))
+
+    def remote_branch_sha(self, remote: str, branch: str) -> str | None:
+        line = self.out("ls-remote", "--heads", remote, f"refs/heads/{branch}")
+        return line.split()[0] if line else None
+
+    def push_atomic(self, remote: str, branch: str, tag: str) -> None:
+        self.run(
+            "push",
+            "--atomic",
+            "--porcelain",
+            remote,
+            f"refs/heads/{branch}:refs/heads/{branch}",
+            f"refs/tags/{tag}:refs/tags/{tag}",
+        )
+
+    def delete_remote_tag(self, remote: str, tag: str) -> None:
+        self.run("push", "--porcelain", remote, f":refs/tags/{tag}")
+
+    def push_branch(self, remote: str, branch: str) -> None:
+        self.run("push", "--porcelain", remote, f"refs/heads/{branch}:refs/heads/{branch}")
+
+    def has_tag(self, tag: str) -> bool:
+        return (
+            self.run("rev-parse", "--verify", "-q", f"refs/tags/{tag}", check=False).returncode == 0
+        )
+
+    def delete_tag(self, tag: str) -> None:
+        self.run("tag", "-d", tag)
+
+    def move_branch(self, branch: str, to: str, expected: str) -> None:
+        """Point `branch` at `to`, only if it still points at `expected`."""
+        self.run("update-ref", "-m", "release: rollback", f"refs/heads/{branch}", to, expected)
+
+    def reset_index(self, rev: str) -> None:
+        self.run("reset", "--quiet", "--mixed", rev, "--")
+
+    def revert_commit(self, sha: str, message: str) -> str:
+        self.run("revert", "--no-edit", "--no-commit", sha)
+        self.run("commit", "--quiet", "--no-verify", "-m", message)
+        return self.out("rev-parse", "HEAD")
+
+    def export(self, rev: str, dest: Path) -> None:
+        """The exact tree of `rev`, as files in `dest` (no .git, no untracked files)."""
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = dest.with_suffix(".tar")
+        self.run("archive", "--format=tar", "-o", str(archive), rev)
+        import tarfile
+
+        with tarfile.open(archive) as tar:
+            tar.extractall(dest, filter="data")
+        archive.unlink()

@@ -6,6 +6,7 @@ import io
 import os
 import shlex
 import subprocess
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +14,20 @@ from pathlib import Path
 
 from release.errors import CommandError, ReleaseError
 from release.masking import mask
+
+
+class _ChildClock:
+    """Wall time spent waiting for child processes: the report and the benchmark separate
+    the tool's own time from the commands it runs."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def add(self, seconds: float) -> None:
+        self.seconds += seconds
+
+
+child_clock = _ChildClock()
 
 
 @dataclass(frozen=True)
@@ -38,13 +53,16 @@ def run(
     check: bool = True,
     timeout: float | None = None,
     stdin: str | None = None,
+    inherit_env: bool = True,
 ) -> Result:
     """Run a command to completion, capturing its output.
 
-    `env` is added to the inherited environment. A non-zero exit raises
+    `env` is added to the inherited environment (or replaces it when
+    `inherit_env` is false). A non-zero exit raises
     CommandError with the masked output unless `check` is false.
     """
-    full_env = {**os.environ, **env} if env else None
+    full_env = ({**os.environ, **env} if inherit_env else dict(env)) if env is not None else None
+    started = time.monotonic()
     try:
         proc = subprocess.run(
             list(args),
@@ -65,6 +83,8 @@ def run(
         ) from exc
     except subprocess.TimeoutExpired as exc:
         raise CommandError(quote(args), -1, f"timed out after {timeout} s", str(cwd or "")) from exc
+    finally:
+        child_clock.add(time.monotonic() - started)
     result = Result(tuple(args), proc.returncode, proc.stdout, proc.stderr)
     if check and proc.returncode != 0:
         raise CommandError(

@@ -1,0 +1,8 @@
+"""Greet people."""
+
+__version__ = "0.1.0"
+
+
+def greet(name: str) -> str:
+    """Return a friendly greeting for `name`."""
+    return f"Hello, {name}!"

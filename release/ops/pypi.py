@@ -1,0 +1,248 @@
+"""PyPI-compatible indexes: ask what is published, upload with twine, verify an install."""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+
+from release.errors import Problem, ReleaseError
+from release.masking import mask
+from release.ops.process import Result, run
+
+HTTP_TIMEOUT = 15.0
+
+
+class RegistryError(ReleaseError):
+    """A registry could not be reached or answered something unexpected."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Index:
+    """One PyPI-compatible index: where to upload, where to read, and who we are there."""
+
+    name: str
+    upload_url: str
+    simple_url: str
+    username: str
+    password: str
+
+    def auth_header(self) -> dict[str, str]:
+        token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+
+
+def default_simple_url(upload_url: str) -> str:
+    """Where an index lists its files, from where it takes uploads."""
+    known = {
+        "https://upload.pypi.org/legacy/": "https://pypi.org/simple/",
+        "https://test.pypi.org/legacy/": "https://test.pypi.org/simple/",
+    }
+    if upload_url in known:
+        return known[upload_url]
+    base = upload_url if upload_url.endswith("/") else upload_url + "/"
+    return urllib.parse.urljoin(base, "simple/")
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            self.files.append(urllib.parse.unquote(href.split("#", 1)[0].rsplit("/", 1)[-1]))
+
+
+def _request(
+    url: str, *, data: bytes | None = None, headers: Mapping[str, str] | None = None
+) -> tuple[int, bytes]:
+    # URLs come from validated configs: http(s) only.
+    request = urllib.request.Request(url, data=data, headers=dict(headers or {}))  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise RegistryError(
+            Problem(
+                f"cannot reach {mask(url)}: {reason}",
+                "registry",
+                "check that the index is up and the URL in the config is right",
+            )
+        ) from exc
+
+
+def published_files(index: Index, distribution: str) -> dict[str, str]:
+    """Files the index lists for a distribution, each with its version (empty when unknown)."""
+    url = urllib.parse.urljoin(index.simple_url, f"{canonicalize_name(distribution)}/")
+    status, body = _request(url, headers=index.auth_header() if index.password else None)
+    if status == 404:
+        return {}
+    if status != 200:
+        raise RegistryError(
+            Problem(
+                f"{mask(url)} answered HTTP {status}",
+                index.name,
+                "check the index URL and that the credentials may read it",
+            )
+        )
+    parser = _Links()
+    parser.feed(body.decode("utf-8", errors="replace"))
+    return {name: v for name in parser.files if (v := _file_version(name))}
+
+
+def _file_version(filename: str) -> str | None:
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        if filename.endswith((".tar.gz", ".zip")):
+            return str(parse_sdist_filename(filename)[1])
+    except ValueError:
+        return None
+    return None
+
+
+def credentials_rejected(index: Index) -> bool:
+    """Whether the index refuses these credentials for uploads, asked without uploading anything.
+
+    An upload request without a file is refused as incomplete (400) by an index
+    that accepted the credentials, and with 401/403 by one that did not.
+    """
+    form = urllib.parse.urlencode({":action": "file_upload", "protocol_version": "1"}).encode()
+    headers = {**index.auth_header(), "Content-Type": "application/x-www-form-urlencoded"}
+    status, _ = _request(index.upload_url, data=form, headers=headers)
+    return status in (401, 403)
+
+
+def remove_release(index: Index, distribution: str, version: str) -> bool:
+    """Delete a release from an index that allows it (pypiserver does; PyPI does not)."""
+    form = urllib.parse.urlencode(
+        {":action": "remove_pkg", "name": distribution, "version": version}
+    ).encode()
+    headers = {**index.auth_header(), "Content-Type": "application/x-www-form-urlencoded"}
+    status, _ = _request(index.upload_url, data=form, headers=headers)
+    return status == 200
+
+
+def twine_env(index: Index) -> dict[str, str]:
+    # Credentials reach twine through its environment, never its command line.
+    return {
+        "TWINE_USERNAME": index.username,
+        "TWINE_PASSWORD": index.password,
+        "TWINE_NON_INTERACTIVE": "1",
+    }
+
+
+def upload(index: Index, files: list[Path]) -> Result:
+    return run(
+        [
+            sys.executable,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            index.upload_url,
+            *map(str, files),
+        ],
+        env=twine_env(index),
+        timeout=600,
+    )
+
+
+def wait_until_listed(
+    index: Index,
+    distribution: str,
+    version: str,
+    *,
+    timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[int, float]:
+    """Poll until `version` is listed; return (attempts, seconds). Bounded by `timeout`."""
+    start = time.monotonic()
+    delay, attempts = 0.25, 0
+    while True:
+        attempts += 1
+        if version in published_files(index, distribution).values():
+            return attempts, time.monotonic() - start
+        if time.monotonic() - start + delay > timeout:
+            raise RegistryError(
+                Problem(
+                    f"{distribution} {version} is not listed on {index.name} after {timeout:.0f} s "
+                    f"({attempts} checks)",
+                    index.name,
+                    "the upload was accepted; check the index, then rerun the verification",
+                )
+            )
+        sleep(delay)
+        delay = min(delay * 1.6, 5.0)
+
+
+def isolated_pip_env() -> dict[str, str]:
+    """An environment in which pip sees this index alone: no config files, no extra indexes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_NO_CACHE_DIR="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_INPUT="1",
+    )
+    return env
+
+
+def install_in_fresh_venv(index: Index, requirement: str, where: Path) -> Path:
+    """Install `requirement` from the index alone into a new venv; return its bin directory."""
+    venv = where / "venv"
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    python = venv / "bin" / "python"
+    url = _with_credentials(index)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "--isolated",
+            "install",
+            "--no-cache-dir",
+            "--index-url",
+            url,
+            requirement,
+        ],
+        env=isolated_pip_env(),
+        inherit_env=False,
+        timeout=600,
+    )
+    return venv / "bin"
+
+
+def _with_credentials(index: Index) -> str:
+    if not index.password:
+        return index.simple_url
+    parts = urllib.parse.urlsplit(index.simple_url)
+    user = urllib.parse.quote(index.username, safe="")
+    password = urllib.parse.quote(index.password, safe="")
+    return parts._replace(netloc=f"{user}:{password}@{parts.netloc}").geturl()
+
+
+def scratch_dir(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"release-{prefix}-"))

@@ -1,0 +1,226 @@
+"""Phase 1: read-only checks of the repository, the remote, the targets and the project's commands.
+
+Every check runs and every problem is collected, so one run shows all that must be fixed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from release.config import LoadedConfig, PypiTarget
+from release.errors import CommandError, Problem, ReleaseError
+from release.ops.git import RemoteGit
+from release.ops.process import run_shell
+from release.ops.pypi import Index, credentials_rejected, default_simple_url, published_files
+from release.plan import Plan
+from release.progress import Progress
+
+
+def indexes_from_env(loaded: LoadedConfig) -> tuple[dict[str, Index], list[Problem]]:
+    """The PyPI-compatible targets with their credentials, read from the named variables."""
+    out: dict[str, Index] = {}
+    problems = []
+    for target in loaded.config.targets:
+        if not isinstance(target, PypiTarget):
+            continue
+        missing = [
+            n for n in (target.username_env, target.password_env) if n and not os.environ.get(n)
+        ]
+        if missing:
+            problems.append(
+                Problem(
+                    f"credentials for target {target.name!r} are missing: "
+                    f"{', '.join(missing)} not set",
+                    f"targets.{target.name}",
+                    f"export {' and '.join(missing)} (in CI: from its secret store)",
+                )
+            )
+        username = os.environ.get(target.username_env, "") if target.username_env else "__token__"
+        out[target.name] = Index(
+            name=target.name,
+            upload_url=target.url,
+            simple_url=target.simple_url or default_simple_url(target.url),
+            username=username,
+            password=os.environ.get(target.password_env, ""),
+        )
+    return out, problems
+
+
+def validate(
+    plan: Plan,
+    loaded: LoadedConfig,
+    git: RemoteGit,
+    indexes: dict[str, Index],
+    distribution: str,
+    progress: Progress,
+) -> list[Problem]:
+    """All phase-1 problems; an empty list means the release may start."""
+    problems: list[Problem] = []
+    checks: list[tuple[str, Callable[[], list[Problem]]]] = [
+        ("repository", lambda: _repository(plan, loaded, git)),
+        ("remote", lambda: _remote(plan, loaded, git)),
+        ("targets", lambda: _targets(plan, indexes, distribution)),
+        ("commands", lambda: _commands(loaded, progress)),
+    ]
+    for name, check in checks:
+        with progress.step(f"check {name}"):
+            found = check()
+        for problem in found:
+            progress.warn(problem.what)
+        problems += found
+    return problems
+
+
+def _repository(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
+    problems = []
+    branch = git.branch()
+    if branch is None:
+        problems.append(
+            Problem(
+                "HEAD is detached",
+                str(loaded.root),
+                f"check out the release branch: git switch {plan.branch}",
+            )
+        )
+    elif branch != plan.branch:
+        problems.append(
+            Problem(
+                f"on branch {branch!r}, but releases come from {plan.branch!r}",
+                "branch",
+                f"git switch {plan.branch}, or set branch = {branch!r} in the config",
+            )
+        )
+    status = git.status_porcelain().splitlines()
+    dirty = [line[3:] for line in status if not line.startswith("??")]
+    untracked = {line[3:] for line in status if line.startswith("??")}
+    if dirty:
+        problems.append(
+            Problem(
+                f"uncommitted changes in {', '.join(dirty[:5])}"
+                + (" ..." if len(dirty) > 5 else ""),
+                str(loaded.root),
+                "commit or stash them (git stash -u) so the release commit holds only the release",
+            )
+        )
+    in_the_way = sorted(f.path for f in plan.files if f.path in untracked)
+    if in_the_way:
+        problems.append(
+            Problem(
+                f"untracked files in the way of the release: {', '.join(in_the_way)}",
+                str(loaded.root),
+                "commit them, or move them out of the way",
+            )
+        )
+    if plan.tag and git.has_tag(plan.tag):
+        problems.append(
+            Problem(
+                f"tag {plan.tag} already exists locally",
+                "tags",
+                f"a leftover? delete it (git tag -d {plan.tag}); else release another version",
+            )
+        )
+    return problems
+
+
+def _remote(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
+    remote = plan.remote
+    if git.remote_url(remote) is None:
+        return [
+            Problem(
+                f"no git remote named {remote!r}",
+                "remote",
+                f"git remote add {remote} URL, or set remote = ... in the config",
+            )
+        ]
+    problems = []
+    try:
+        git.fetch(remote, plan.branch)
+    except CommandError as exc:
+        return [
+            Problem(
+                f"cannot fetch from {remote!r}: {exc.output.strip()[-300:]}",
+                "remote",
+                "check the network and the remote's URL and access",
+            )
+        ]
+    upstream = f"refs/remotes/{remote}/{plan.branch}"
+    if git.run("rev-parse", "--verify", "-q", upstream, check=False).returncode == 0:
+        ahead, behind = git.ahead_behind("HEAD", upstream)
+        if behind and ahead:
+            problems.append(
+                Problem(
+                    f"{plan.branch} has diverged from {remote}/{plan.branch} "
+                    f"({ahead} local, {behind} remote commits)",
+                    "remote",
+                    f"git pull --rebase {remote} {plan.branch}, then release",
+                )
+            )
+        elif behind:
+            problems.append(
+                Problem(
+                    f"{plan.branch} is {behind} commits behind {remote}/{plan.branch}",
+                    "remote",
+                    f"git pull --ff-only {remote} {plan.branch}, then release",
+                )
+            )
+    if plan.tag and git.remote_has_tag(remote, plan.tag):
+        problems.append(
+            Problem(
+                f"tag {plan.tag} already exists on {remote!r}",
+                "remote",
+                "this version was released before; release the next one",
+            )
+        )
+    return problems
+
+
+def _targets(plan: Plan, indexes: dict[str, Index], distribution: str) -> list[Problem]:
+    problems = []
+    for planned in plan.targets:
+        index = indexes.get(planned.name)
+        if index is None:
+            continue
+        try:
+            files = published_files(index, distribution)
+            if planned.version in files.values():
+                problems.append(
+                    Problem(
+                        f"{distribution} {planned.version} is already on {planned.name}",
+                        f"targets.{planned.name}",
+                        "an index never takes the same version twice: release the next version",
+                    )
+                )
+            if index.password and credentials_rejected(index):
+                problems.append(
+                    Problem(
+                        f"{planned.name} rejects the credentials from "
+                        f"{', '.join(planned.credentials)}",
+                        f"targets.{planned.name}",
+                        "check the token or password and that it may upload this project",
+                    )
+                )
+        except ReleaseError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
+def _commands(loaded: LoadedConfig, progress: Progress) -> list[Problem]:
+    problems = []
+    for name in ("test", "build"):
+        command = getattr(loaded.config.commands, name)
+        if not command:
+            continue
+        progress.info(f"{name}: {command}")
+        try:
+            run_shell(command, cwd=loaded.root)
+        except CommandError as exc:
+            problems.append(
+                Problem(
+                    f"the {name} command failed (exit {exc.returncode}): {command}\n"
+                    + "\n".join(exc.output.strip().splitlines()[-15:]),
+                    f"commands.{name}",
+                    "fix what it reports and commit, then release",
+                )
+            )
+    return problems
