@@ -36,11 +36,28 @@ def plan(session: nox.Session) -> None:
 
 
 @nox.session
-def demo(session: nox.Session) -> None:
-    """The main job on the bundled example: build the sandbox demo repo, then plan its release."""
+def push(session: nox.Session) -> None:
+    """Release: validate, bump, changelog, commit and tag, publish, verify, report."""
     _install(session)
-    session.run("python", "scripts/sandbox.py", "up")
-    session.run("release", "plan", "--project", "demo", *session.posargs)
+    session.run("release", "push", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job on the bundled example: a fresh sandbox (local index and git remote),
+    the plan, then the real release of examples/demo to it."""
+    _install(session, "sandbox")
+    session.run("python", "scripts/sandbox.py", "up", "--reset")
+    session.run("release", "plan", "--project", "demo")
+    session.run(
+        "release",
+        "push",
+        "--project",
+        "demo",
+        "--env-file",
+        ".sandbox/credentials.env",
+        *session.posargs,
+    )
 
 
 @nox.session

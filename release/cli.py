@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print the plan and stop (same as plan)"
     )
     push.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="FILE",
+        help="read credentials from a KEY=VALUE file (mode 0600)",
+    )
+    push.add_argument(
         "--ci",
         action="store_true",
         help="non-interactive: plain timestamped lines, no colour, no prompts",
@@ -107,6 +113,10 @@ def _push(args: argparse.Namespace, console: Console, ci: bool) -> int:
     from release.progress import Progress
     from release.push import PushOptions, push
 
+    if args.env_file is not None:
+        from release.envfile import apply_env_file
+
+        apply_env_file(args.env_file)
     progress = Progress(console, plain=ci)
     report = push(_load(args), PushOptions(plan=_options(args), ci=ci), progress)
     if args.json:

@@ -110,8 +110,9 @@ def print_plan(plan: Plan, console: Console) -> None:
     if plan.nothing_to_release:
         out(f"[yellow]Nothing to release[/]: {escape(plan.why_nothing)}")
         return
+    label = "-" if plan.bump_source == "first release" else plan.bump.label
     out(
-        f"  bump             {plan.bump.label}  (decided by {escape(plan.bump_source)};"
+        f"  bump             {label}  (decided by {escape(plan.bump_source)};"
         f" {plan.commits_read} commits read)"
     )
     for reason in plan.reasons:
