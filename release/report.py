@@ -74,6 +74,7 @@ class Report:
             "problems": self.problems,
             "started": self.started,
             "seconds": round(self.seconds, 3),
+            "commands_seconds": round(self.commands_seconds, 3),
             "journal": self.journal,
             "reports": self.files,
             "next_actor": self.next_actor,

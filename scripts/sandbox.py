@@ -410,21 +410,33 @@ if __name__ == "__main__":
 FEATURE_TEST = '''\
 """Tests for the demo_greeter command line."""
 
-import pytest
+import contextlib
+import io
+import unittest
 
 from demo_greeter.__main__ import main
 
 
-def test_main_greets_by_name(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["Ada"]) == 0
-    assert capsys.readouterr().out == "Hello, Ada!\\n"
+class MainTest(unittest.TestCase):
+    def test_main_greets_by_name(self) -> None:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(main(["Ada"]), 0)
+        self.assertEqual(out.getvalue(), "Hello, Ada!\\n")
 '''
 
-FIX_TEST = """
+FIX_TEST = '''\
+"""Names are stripped."""
 
-def test_greet_strips_whitespace() -> None:
-    assert greet("  Ada\\n") == "Hello, Ada!"
-"""
+import unittest
+
+from demo_greeter import greet
+
+
+class StripTest(unittest.TestCase):
+    def test_greet_strips_whitespace(self) -> None:
+        self.assertEqual(greet("  Ada\\n"), "Hello, Ada!")
+'''
 
 DOCS_USAGE = """
 ## Usage
@@ -479,8 +491,7 @@ def create_demo() -> None:
     commit(WORK, "feat: greet by name")
 
     edit(WORK / "src" / "demo_greeter" / "__init__.py", "{name}", "{name.strip()}")
-    with (WORK / "tests" / "test_greet.py").open("a") as out:
-        out.write(FIX_TEST)
+    (WORK / "tests" / "test_strip.py").write_text(FIX_TEST)
     commit(WORK, "fix: strip whitespace in names")
 
     with (WORK / "README.md").open("a") as out:
