@@ -20,42 +20,57 @@ from release.render import plan_to_dict, print_plan
 from release.version import Bump
 
 
+def _project_args(command: argparse.ArgumentParser) -> None:
+    which = command.add_mutually_exclusive_group(required=True)
+    which.add_argument("--config", type=Path, help="a project config file")
+    which.add_argument("--project", help="NAME for configs/projects/NAME.toml")
+    command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def _acting_args(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="FILE",
+        help="read credentials from a KEY=VALUE file (mode 0600)",
+    )
+    command.add_argument(
+        "--ci",
+        action="store_true",
+        help="non-interactive: plain timestamped lines, no colour, no prompts",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="release", description="Plan and publish releases.")
     parser.add_argument("--version", action="version", version=f"release {__version__}")
     sub = parser.add_subparsers(dest="verb", required=True)
     plan = sub.add_parser("plan", help="show exactly what a push would do; changes nothing")
     push = sub.add_parser("push", help="release: validate, bump, changelog, tag, publish, verify")
+    rollback = sub.add_parser("rollback", help="undo the last release (or --to-version)")
+    journal = sub.add_parser("journal", help="list the journaled releases and their state")
+    for command in (plan, push, rollback, journal):
+        _project_args(command)
     for command in (plan, push):
-        which = command.add_mutually_exclusive_group(required=True)
-        which.add_argument("--config", type=Path, help="a project config file")
-        which.add_argument("--project", help="NAME for configs/projects/NAME.toml")
         command.add_argument(
             "--bump", choices=["major", "minor", "patch"], help="override the bump"
         )
-        command.add_argument(
-            "--prerelease", metavar="TOKEN", help="a pre-release such as rc or beta"
-        )
-        command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        command.add_argument("--prerelease", metavar="TOKEN", help="a pre-release such as rc")
     plan.add_argument(
         "--no-changelog",
         action="store_true",
         help="decide the version only (faster on long histories)",
     )
+    push.add_argument("--dry-run", action="store_true", help="print the plan and stop")
     push.add_argument(
-        "--dry-run", action="store_true", help="print the plan and stop (same as plan)"
-    )
-    push.add_argument(
-        "--env-file",
-        type=Path,
-        metavar="FILE",
-        help="read credentials from a KEY=VALUE file (mode 0600)",
-    )
-    push.add_argument(
-        "--ci",
+        "--resume",
         action="store_true",
-        help="non-interactive: plain timestamped lines, no colour, no prompts",
+        help="finish an interrupted release: redo only the steps not done",
     )
+    rollback.add_argument("--dry-run", action="store_true", help="show what would be undone")
+    rollback.add_argument("--to-version", metavar="VERSION", help="a journaled release to undo")
+    for command in (push, rollback):
+        _acting_args(command)
     return parser
 
 
@@ -65,19 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False, soft_wrap=True, no_color=ci or None, stderr=args.json)
     errors = Console(stderr=True, highlight=False, soft_wrap=True, no_color=ci or None)
     try:
-        if args.verb == "push" and not args.dry_run:
-            return _push(args, console, ci)
-        return _plan(args, console)
+        if args.verb == "plan" or (args.verb == "push" and args.dry_run):
+            return _plan(args, console)
+        if args.verb == "journal":
+            return _journal(args, console)
+        return _act(args, console, ci)
     except ReleaseError as exc:
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "error": [{k: mask(v) for k, v in asdict(p).items()} for p in exc.problems],
-                        "exit_code": exc.exit_code,
-                    }
-                )
-            )
+            problems = [{k: mask(v) for k, v in asdict(p).items()} for p in exc.problems]
+            print(json.dumps({"error": problems, "exit_code": exc.exit_code}))
         errors.print("[bold red]error[/]")
         errors.print(mask(str(exc)), markup=False)
         return exc.exit_code
@@ -109,18 +120,60 @@ def _plan(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _push(args: argparse.Namespace, console: Console, ci: bool) -> int:
+def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
     from release.progress import Progress
-    from release.push import PushOptions, push
 
+    loaded = _load(args)
     if args.env_file is not None:
         from release.envfile import apply_env_file
 
         apply_env_file(args.env_file)
     progress = Progress(console, plain=ci)
-    report = push(_load(args), PushOptions(plan=_options(args), ci=ci), progress)
+    if args.verb == "push":
+        from release.push import PushOptions, push
+
+        options = PushOptions(plan=_options(args), ci=ci, resume=args.resume)
+        report = push(loaded, options, progress)
+    else:
+        from release.rollback import RollbackOptions, rollback_release
+
+        report = rollback_release(loaded, RollbackOptions(args.dry_run, args.to_version), progress)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
         report.print(console)
     return report.exit_code
+
+
+def _journal(args: argparse.Namespace, console: Console) -> int:
+    from release.journal import journals, state_dir, summarize
+
+    loaded = _load(args)
+    directory = state_dir(loaded.root, loaded.config.name)
+    rows = []
+    for journal in journals(directory):
+        summary = summarize(journal)
+        if summary is None:
+            continue
+        record = summary.header["record"]
+        rows.append(
+            {
+                "version": record["version"],
+                "tag": record["tag"],
+                "state": summary.state,
+                "steps_done": list(summary.done),
+                "failed_step": summary.failed,
+                "journal": str(journal.path),
+            }
+        )
+    if args.json:
+        print(json.dumps({"project": loaded.config.name, "releases": rows}, indent=2))
+        return 0
+    if not rows:
+        console.print(f"no journaled releases of {loaded.config.name} in {directory}")
+    for row in rows:
+        console.print(
+            f"{row['tag']:<16} {row['state']:<16} done: {', '.join(row['steps_done'])}",
+            markup=False,
+        )
+    return 0

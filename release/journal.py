@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,58 @@ class Journal:
         if not self.path.exists():
             return []
         return [json.loads(line) for line in self.path.read_text("utf-8").splitlines() if line]
+
+
+def journals(directory: Path) -> list[Journal]:
+    """The project's journals, oldest first (names start with a UTC timestamp)."""
+    folder = directory / "journals"
+    return [Journal(p) for p in sorted(folder.glob("*.jsonl"))] if folder.is_dir() else []
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A journal read back: the release it describes and how far it got."""
+
+    journal: Journal
+    header: dict[str, Any]
+    done: tuple[str, ...]
+    undone: tuple[str, ...]
+    failed: str | None
+    outcome: str | None  # None: the process never finished (a crash)
+
+    @property
+    def complete(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def state(self) -> str:
+        return self.outcome or "incomplete"
+
+
+def summarize(journal: Journal) -> Summary | None:
+    records = journal.records()
+    header = next((r for r in records if r["event"] == "release"), None)
+    if header is None:
+        return None
+    done: list[str] = []
+    undone: list[str] = []
+    failed = None
+    outcome = None
+    for record in records:
+        event, step = record["event"], record.get("step")
+        if event in ("done", "skipped") and isinstance(step, str) and step not in done:
+            done.append(step)
+        if event == "done" and step == "release commit":
+            header["record"]["release_sha"] = record["sha"]
+        if event == "done" and step == "build":
+            header["record"]["artifacts"] = record["artifacts"]
+        elif event == "undone" and isinstance(step, str):
+            undone.append(step)
+        elif event == "failed":
+            failed = step
+        elif event == "outcome":
+            outcome = record["outcome"]
+    return Summary(journal, header, tuple(done), tuple(undone), failed, outcome)
 
 
 class LockHeld(ReleaseError):

@@ -11,17 +11,18 @@ from pathlib import Path
 
 from release.config import LoadedConfig, PypiTarget
 from release.errors import Problem, ReleaseError
-from release.journal import Journal, release_lock, state_dir
+from release.journal import Journal, Summary, journals, release_lock, state_dir, summarize
 from release.masking import register_env_secrets
 from release.ops.git import RemoteGit
 from release.ops.process import child_clock
-from release.ops.pypi import scratch_dir
+from release.ops.pypi import Index, scratch_dir
 from release.phases import validate as validation
 from release.phases.commit import Commit, Tag
 from release.phases.deploy import Build, Check, Preflight, Publish, Push, Verify
 from release.phases.files import VersionCommand, WriteFiles
 from release.plan import Options, Plan, build_plan
 from release.progress import Progress
+from release.record import ReleaseRecord
 from release.report import Outcome, Report, StepReport, TargetReport
 from release.steps import Context, Execution, Phase, Step, execute
 
@@ -30,17 +31,23 @@ from release.steps import Context, Execution, Phase, Step, execute
 class PushOptions:
     plan: Options
     ci: bool = False
+    resume: bool = False
 
 
-def pipeline(plan: Plan, loaded: LoadedConfig) -> tuple[Step, ...]:
+class IncompleteRelease(ReleaseError):
+    """The last release of this project never finished: resume it or roll it back first."""
+
+    exit_code = 3
+
+
+def pipeline(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
     """Phases 2 to 5 as one literal sequence of steps."""
-    cfg = loaded.config
     version: tuple[Step, ...] = (
-        (VersionCommand(plan.commands_by_name()["version command"]),)
-        if cfg.version.command
+        (VersionCommand(record.version_command),)
+        if record.version_command
         else (WriteFiles("version files", Phase.VERSION, "version"),)
     )
-    pypi = [t.name for t in cfg.targets if isinstance(t, PypiTarget)]
+    pypi = [t.name for t in loaded.config.targets if isinstance(t, PypiTarget)]
     build: tuple[Step, ...] = (Build(), Check()) if pypi else ()
     return (
         *version,
@@ -55,68 +62,144 @@ def pipeline(plan: Plan, loaded: LoadedConfig) -> tuple[Step, ...]:
     )
 
 
+def last_summary(directory: Path) -> Summary | None:
+    found = journals(directory)
+    return summarize(found[-1]) if found else None
+
+
 def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Report:
     """Release one project; the report says what happened and who acts next."""
     started = time.monotonic()
-    clock_start = child_clock.seconds
+    clock = child_clock.seconds
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     register_env_secrets(_secret_names(loaded))
     directory = state_dir(loaded.root, loaded.config.name)
     with release_lock(directory, loaded.config.name):
-        progress.phase(1, Phase.VALIDATION.title)
-        with progress.step("plan"):
-            plan = build_plan(loaded, options.plan)
-        if plan.nothing_to_release:
-            return _finish(_nothing(plan), directory, stamp, started, clock_start)
-        progress.info(
-            f"{plan.current_version or '-'} -> {plan.next_version_str} "
-            f"({plan.bump.label}), tag {plan.tag}"
-        )
-        git = RemoteGit(loaded.root)
-        indexes, problems = validation.indexes_from_env(loaded)
-        distribution = _distribution(loaded) if indexes else ""
-        problems += validation.validate(plan, loaded, git, indexes, distribution, progress)
-        if problems:
-            return _finish(_invalid(plan, problems), directory, stamp, started, clock_start)
-        journal = Journal.create(directory, f"{stamp}-{plan.tag}")
-        scratch = scratch_dir(loaded.config.name)
-        ctx = Context(
-            plan=plan,
-            loaded=loaded,
-            git=git,
-            journal=journal,
-            progress=progress,
-            scratch=scratch,
-            indexes=indexes,
-            pre_sha=plan.head,
-            distribution=distribution,
-        )
-        ctx.target_status = {t.name: "pending" for t in plan.targets}
-        journal.write(
-            "release",
+        last = last_summary(directory)
+        if options.resume:
+            if last is None or last.complete:
+                raise IncompleteRelease(
+                    Problem(
+                        "there is no unfinished release to resume",
+                        "--resume",
+                        "run the push without --resume",
+                    )
+                )
+            report = _resume(loaded, last, directory, progress)
+        else:
+            if last is not None and not last.complete:
+                raise IncompleteRelease(_incomplete_problem(last, loaded.config.name))
+            report = _fresh(loaded, options, directory, stamp, progress)
+        report.started = stamp
+        report.seconds = time.monotonic() - started
+        report.commands_seconds = child_clock.seconds - clock
+        report.write(directory / "reports", f"{stamp}-{report.outcome.value}")
+        return report
+
+
+def _incomplete_problem(last: Summary, project: str) -> Problem:
+    record = last.header["record"]
+    done = ", ".join(last.done) or "none"
+    return Problem(
+        f"the last release of {project} ({record['version']}, tag {record['tag']}) did not "
+        f"finish: steps done: {done}",
+        str(last.journal.path),
+        f"finish it with `release push --project {project} --resume` (redoes only what is "
+        f"not done) or undo it with `release rollback --project {project}`",
+    )
+
+
+def _fresh(
+    loaded: LoadedConfig, options: PushOptions, directory: Path, stamp: str, progress: Progress
+) -> Report:
+    progress.phase(1, Phase.VALIDATION.title)
+    with progress.step("plan"):
+        plan = build_plan(loaded, options.plan)
+    if plan.nothing_to_release:
+        return Report(
             project=plan.project,
-            version=plan.next_version_str,
-            tag=plan.tag,
-            pre_sha=plan.head,
-            branch=plan.branch,
-            remote=plan.remote,
-            files=[{"path": f.path, "old": f.old, "new": f.new} for f in plan.files],
+            version=None,
+            tag=None,
+            outcome=Outcome.NOTHING,
+            exit_code=0,
+            next_actor="none",
+            operator_action="none",
+            summary=plan.why_nothing,
         )
-        try:
-            execution = execute(pipeline(plan, loaded), ctx)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        report = _outcome(plan, ctx, execution)
-        journal.write("outcome", outcome=report.outcome.value, action=report.operator_action)
-        report.journal = str(journal.path)
-        return _finish(report, directory, stamp, started, clock_start)
+    progress.info(
+        f"{plan.current_version or '-'} -> {plan.next_version_str} "
+        f"({plan.bump.label}), tag {plan.tag}"
+    )
+    git = RemoteGit(loaded.root)
+    indexes, problems = validation.indexes_from_env(loaded)
+    distribution = _distribution(loaded) if indexes else ""
+    problems += validation.validate(plan, loaded, git, indexes, distribution, progress)
+    if problems:
+        return _invalid(plan, problems)
+    record = ReleaseRecord.from_plan(plan, distribution)
+    journal = Journal.create(directory, f"{stamp}-{plan.tag}")
+    journal.write("release", record=record.to_dict())
+    ctx = _context(loaded, record, journal, directory, git, indexes, progress)
+    return _run(ctx, resume=False)
 
 
-def _finish(report: Report, directory: Path, stamp: str, started: float, clock: float) -> Report:
-    report.started = stamp
-    report.seconds = time.monotonic() - started
-    report.commands_seconds = child_clock.seconds - clock
-    report.write(directory / "reports", f"{stamp}-{report.outcome.value}")
+def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Progress) -> Report:
+    record = ReleaseRecord.from_dict(last.header["record"])
+    progress.phase(1, "resume")
+    progress.info(
+        f"resuming {record.project} {record.version} (tag {record.tag}); "
+        f"journal {last.journal.path}"
+    )
+    git = RemoteGit(loaded.root)
+    indexes, problems = validation.indexes_from_env(loaded)
+    if problems:
+        raise ReleaseError(problems)
+    head = git.head()
+    if head not in (record.pre_sha, record.release_sha):
+        raise IncompleteRelease(
+            Problem(
+                f"HEAD is {head and head[:12]}, neither the pre-release commit "
+                f"{record.pre_sha[:12]} nor the release commit",
+                str(loaded.root),
+                f"check out {record.branch} as the release left it, or roll back instead",
+            )
+        )
+    last.journal.write("resume")
+    ctx = _context(loaded, record, last.journal, directory, git, indexes, progress)
+    return _run(ctx, resume=True)
+
+
+def _context(
+    loaded: LoadedConfig,
+    record: ReleaseRecord,
+    journal: Journal,
+    directory: Path,
+    git: RemoteGit,
+    indexes: dict[str, Index],
+    progress: Progress,
+) -> Context:
+    ctx = Context(
+        record=record,
+        loaded=loaded,
+        git=git,
+        journal=journal,
+        progress=progress,
+        scratch=scratch_dir(loaded.config.name),
+        artifacts_dir=directory / "artifacts" / record.tag,
+        indexes=indexes,
+    )
+    ctx.target_status = {t.name: "pending" for t in record.targets}
+    return ctx
+
+
+def _run(ctx: Context, *, resume: bool) -> Report:
+    try:
+        execution = execute(pipeline(ctx.record, ctx.loaded), ctx, resume=resume)
+    finally:
+        shutil.rmtree(ctx.scratch, ignore_errors=True)
+    report = _outcome(ctx, execution)
+    ctx.journal.write("outcome", outcome=report.outcome.value, action=report.operator_action)
+    report.journal = str(ctx.journal.path)
     return report
 
 
@@ -142,29 +225,14 @@ def _distribution(loaded: LoadedConfig) -> str:
     return str(name)
 
 
-def _targets(plan: Plan, status: dict[str, str], detail: dict[str, str]) -> list[TargetReport]:
-    return [
-        TargetReport(
-            t.name, t.kind, t.url, t.version, status.get(t.name, "pending"), detail.get(t.name, "")
-        )
-        for t in plan.targets
-    ]
-
-
-def _nothing(plan: Plan) -> Report:
-    return Report(
-        project=plan.project,
-        version=None,
-        tag=None,
-        outcome=Outcome.NOTHING,
-        exit_code=0,
-        next_actor="none",
-        operator_action="none",
-        summary=plan.why_nothing,
-    )
+def _targets(
+    record_targets: list[tuple[str, str, str, str]], status: dict[str, str]
+) -> list[TargetReport]:
+    return [TargetReport(n, k, u, v, status.get(n, "pending")) for n, k, u, v in record_targets]
 
 
 def _invalid(plan: Plan, problems: list[Problem]) -> Report:
+    fixes = "; ".join(dict.fromkeys(p.fix for p in problems if p.fix))
     return Report(
         project=plan.project,
         version=plan.next_version_str,
@@ -172,38 +240,52 @@ def _invalid(plan: Plan, problems: list[Problem]) -> Report:
         outcome=Outcome.FAILED,
         exit_code=2,
         next_actor="developer",
-        operator_action="fix the problems listed, then run the push again: "
-        + "; ".join(p.fix for p in problems if p.fix),
+        operator_action=f"fix the problems listed, then run the push again: {fixes}",
         summary=f"validation found {len(problems)} problem(s); nothing was changed",
-        targets=_targets(plan, {t.name: "not started" for t in plan.targets}, {}),
+        targets=_targets(
+            [(t.name, t.kind, t.url, t.version) for t in plan.targets],
+            {t.name: "not started" for t in plan.targets},
+        ),
         problems=[str(p) for p in problems],
     )
 
 
-def _outcome(plan: Plan, ctx: Context, execution: Execution) -> Report:
+def _outcome(ctx: Context, execution: Execution) -> Report:
+    r = ctx.record
     for name, status in ctx.target_status.items():
         if status in ("pending", "publishing"):
             ctx.target_status[name] = "not published"
     report = Report(
-        project=plan.project,
-        version=plan.next_version_str,
-        tag=plan.tag,
+        project=r.project,
+        version=r.version,
+        tag=r.tag,
         outcome=Outcome.RELEASED,
         exit_code=0,
         next_actor="none",
         operator_action="none",
-        summary=f"{plan.tag} pushed to {plan.remote}; published and verified on "
-        f"{len(plan.targets)} target(s)",
+        summary=f"{r.tag} pushed to {r.remote}; published and verified on "
+        f"{len(r.targets)} target(s)",
         steps=[
-            StepReport(r.name, r.phase.value, r.status.value, r.seconds, r.detail)
-            for r in ctx.records
+            StepReport(s.name, s.phase.value, s.status.value, s.seconds, s.detail)
+            for s in ctx.records
         ],
-        targets=_targets(plan, ctx.target_status, ctx.target_detail),
+        targets=_targets(
+            [(t.name, t.kind, t.url, t.version) for t in r.targets], ctx.target_status
+        ),
     )
     if execution.failed_step is None:
         return report
     error = str(execution.error).strip() if execution.error else "unknown error"
     report.problems = [f"{execution.failed_step}: {error}"]
+    project = r.project
+    if execution.stopped_resumable:
+        report.outcome, report.exit_code, report.next_actor = Outcome.NEEDS_OPERATOR, 3, "operator"
+        report.operator_action = (
+            f"the release stopped after publishing; finish it with `release push --project "
+            f"{project} --resume`, or undo it with `release rollback --project {project}`"
+        )
+        report.summary = f"stopped before {execution.failed_step}; the journal is resumable"
+        return report
     if not execution.rollback_complete:
         report.outcome, report.exit_code, report.next_actor = Outcome.NEEDS_OPERATOR, 3, "operator"
         report.operator_action = "; ".join(ctx.operator_actions)

@@ -1,12 +1,16 @@
-"""Steps and the executor: each step journaled before and after, undone in reverse on failure."""
+"""Steps and the executor: each step journaled before and after; undo checks the world first."""
 
 from __future__ import annotations
 
 import os
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from types import FrameType
 from typing import Any, Protocol
 
 from release.config import LoadedConfig
@@ -15,8 +19,8 @@ from release.journal import Journal
 from release.masking import mask
 from release.ops.git import RemoteGit
 from release.ops.pypi import Index
-from release.plan import Plan
 from release.progress import Progress
+from release.record import ReleaseRecord
 
 # A test-only switch, inert unless set: fail on purpose when this step starts.
 FAIL_AT_ENV = "RELEASE_TEST_FAIL_AT"
@@ -32,18 +36,22 @@ class Phase(Enum):
 
     @property
     def title(self) -> str:
-        return {
-            1: "validation",
-            2: "version",
-            3: "docs and changelog",
-            4: "commit and tag",
-            5: "remote deployment",
-            6: "report",
-        }[self.value]
+        return _TITLES[self.value]
+
+
+_TITLES = {
+    1: "validation",
+    2: "version",
+    3: "docs and changelog",
+    4: "commit and tag",
+    5: "remote deployment",
+    6: "report",
+}
 
 
 class StepStatus(Enum):
     DONE = "done"
+    SKIPPED = "already done"
     FAILED = "failed"
     UNDONE = "undone"
     UNDO_FAILED = "undo_failed"
@@ -61,22 +69,18 @@ class StepRecord:
 
 @dataclass
 class Context:
-    """What the steps share while a release runs."""
+    """What the steps share: the release record, the project, and the outside world's handles."""
 
-    plan: Plan
+    record: ReleaseRecord
     loaded: LoadedConfig
     git: RemoteGit
     journal: Journal
     progress: Progress
     scratch: Path
+    artifacts_dir: Path
     indexes: dict[str, Index]
-    pre_sha: str
-    release_sha: str | None = None
-    artifacts: list[Path] = field(default_factory=list)
-    distribution: str = ""
     target_status: dict[str, str] = field(default_factory=dict)
-    target_detail: dict[str, str] = field(default_factory=dict)
-    reverted: bool = False  # the post-push rollback already restored content with a revert
+    reverted: bool = False  # the post-push rollback restored the content with a revert
     operator_actions: list[str] = field(default_factory=list)
     records: list[StepRecord] = field(default_factory=list)
 
@@ -84,23 +88,38 @@ class Context:
     def root(self) -> Path:
         return self.loaded.root
 
+    @property
+    def artifacts(self) -> list[Path]:
+        return [self.artifacts_dir / a["file"] for a in self.record.artifacts]
+
 
 class Step(Protocol):
     name: str
     phase: Phase
-    leaves_machine: bool
+    leaves_machine: bool  # undoing it takes the post-push procedure
+    point_of_no_return: bool  # once done, a stop request finishes instead of rolling back
+
+    def done(self, ctx: Context) -> bool:
+        """Whether the step's effect is already in the world (for resume and rollback)."""
+        ...
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         """Do the step; return what the journal needs to undo or verify it."""
         ...
 
     def undo(self, ctx: Context) -> str | None:
-        """Undo the step; return None when done, or the action an operator must take."""
+        """Undo the step if its effect is there; None when done, else the operator's action."""
         ...
 
 
 class InjectedFailure(ReleaseError):
     """Raised by the test-only fault injection switch."""
+
+    exit_code = 1
+
+
+class StopRequested(ReleaseError):
+    """SIGINT or SIGTERM arrived: the release stops at the next safe point."""
 
     exit_code = 1
 
@@ -111,50 +130,96 @@ class Execution:
     error: BaseException | None = None
     rollback_complete: bool = True
     left_machine: bool = False
+    stopped_resumable: bool = False
 
 
-def execute(steps: tuple[Step, ...], ctx: Context) -> Execution:
-    """Run the steps in order; on any failure undo the completed ones in reverse order."""
+@contextmanager
+def stop_at_safe_points() -> Iterator[list[int]]:
+    """Turn SIGINT/SIGTERM into a request the executor honours between steps."""
+    received: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> Execution:
+    """Run the steps in order; on failure undo what was done, newest first.
+
+    With `resume`, a step whose effect is already in the world is skipped. Once a
+    publish has happened (the point of no return), a stop request ends the run with a
+    resumable journal instead of a rollback.
+    """
     done: list[Step] = []
     result = Execution()
     phase: Phase | None = None
-    for step in steps:
-        if step.phase is not phase:
-            phase = step.phase
-            ctx.progress.phase(phase.value, phase.title)
-        start = time.monotonic()
-        try:
-            ctx.journal.write("start", step=step.name, phase=phase.value)
-            if os.environ.get(FAIL_AT_ENV) == step.name:
-                raise InjectedFailure(Problem(f"injected failure at {step.name}"))
-            with ctx.progress.step(step.name):
-                details = step.apply(ctx)
-        # The executor is the one place that must see every failure, to roll back.
-        except BaseException as exc:
+    with stop_at_safe_points() as signals:
+        for step in steps:
+            if signals:
+                if any(s.point_of_no_return for s in done):
+                    ctx.journal.write("stopped", step=step.name, signal=signals[0])
+                    result.failed_step, result.stopped_resumable = step.name, True
+                    result.error = StopRequested(
+                        f"stopped by signal {signals[0]} before {step.name}"
+                    )
+                    result.left_machine = True
+                    return result
+                result.error = StopRequested(f"stopped by signal {signals[0]} before {step.name}")
+                result.failed_step = step.name
+                result.left_machine = any(s.leaves_machine for s in done)
+                result.rollback_complete = rollback(done, ctx)
+                return result
+            if step.phase is not phase:
+                phase = step.phase
+                ctx.progress.phase(phase.value, phase.title)
+            if resume and step.done(ctx):
+                ctx.journal.write("skipped", step=step.name)
+                ctx.records.append(StepRecord(step.name, step.phase, StepStatus.SKIPPED, 0.0))
+                ctx.progress.info(f"{step.name}: already done")
+                done.append(step)
+                continue
+            start = time.monotonic()
+            try:
+                ctx.journal.write("start", step=step.name, phase=phase.value)
+                if os.environ.get(FAIL_AT_ENV) == step.name:
+                    raise InjectedFailure(Problem(f"injected failure at {step.name}"))
+                with ctx.progress.step(step.name):
+                    details = step.apply(ctx)
+            # The executor is the one place that must see every failure, to roll back.
+            except BaseException as exc:
+                took = time.monotonic() - start
+                ctx.journal.write("failed", step=step.name, error=mask(str(exc)))
+                ctx.records.append(
+                    StepRecord(step.name, step.phase, StepStatus.FAILED, took, _brief(exc))
+                )
+                result.failed_step, result.error = step.name, exc
+                # The failed step may have half-happened: its undo checks the world first.
+                result.left_machine = any(s.leaves_machine for s in [*done, step])
+                result.rollback_complete = rollback([*done, step], ctx)
+                if isinstance(exc, KeyboardInterrupt | SystemExit):
+                    raise
+                return result
             took = time.monotonic() - start
-            ctx.journal.write("failed", step=step.name, error=mask(str(exc)))
-            ctx.records.append(
-                StepRecord(step.name, step.phase, StepStatus.FAILED, took, _brief(exc))
-            )
-            result.failed_step, result.error = step.name, exc
-            result.left_machine = any(s.leaves_machine for s in done)
-            result.rollback_complete = rollback(done, ctx)
-            return result
-        took = time.monotonic() - start
-        ctx.journal.write("done", step=step.name, seconds=round(took, 3), **details)
-        ctx.records.append(StepRecord(step.name, step.phase, StepStatus.DONE, took))
-        done.append(step)
+            ctx.journal.write("done", step=step.name, seconds=round(took, 3), **details)
+            ctx.records.append(StepRecord(step.name, step.phase, StepStatus.DONE, took))
+            done.append(step)
     result.left_machine = any(s.leaves_machine for s in done)
     return result
 
 
-def rollback(done: list[Step], ctx: Context) -> bool:
-    """Undo completed steps newest first; True when nothing is left for an operator."""
-    if not done:
+def rollback(steps: list[Step], ctx: Context) -> bool:
+    """Undo steps newest first, each after checking the world; True when nothing is left over."""
+    if not steps:
         return True
     ctx.progress.phase(0, "rollback")
     complete = True
-    for step in reversed(done):
+    for step in reversed(steps):
         start = time.monotonic()
         ctx.journal.write("undo_start", step=step.name)
         try:
@@ -182,6 +247,8 @@ def _mark(ctx: Context, step: Step, status: StepStatus, seconds: float, detail: 
         if record.name == step.name:
             record.status, record.detail = status, detail
             record.seconds += seconds
+            return
+    ctx.records.append(StepRecord(step.name, step.phase, status, seconds, detail))
 
 
 def _brief(exc: BaseException) -> str:

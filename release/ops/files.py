@@ -25,3 +25,11 @@ def write_text(path: Path, text: str | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_text(path: Path) -> str | None:
+    """The file's text exactly as stored (no newline translation), or None when absent."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None

@@ -161,6 +161,18 @@ class RemoteGit(Git):
             self.run("rev-parse", "--verify", "-q", f"refs/tags/{tag}", check=False).returncode == 0
         )
 
+    def tag_target(self, tag: str) -> str | None:
+        """The commit a local tag points at, or None when there is no such tag."""
+        result = self.run("rev-parse", "--verify", "-q", f"refs/tags/{tag}^{{commit}}", check=False)
+        return result.stdout.strip() or None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        result = self.run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
+        return result.returncode == 0
+
+    def tree(self, rev: str) -> str:
+        return self.out("rev-parse", f"{rev}^{{tree}}")
+
     def delete_tag(self, tag: str) -> None:
         self.run("tag", "-d", tag)
 
@@ -168,8 +180,12 @@ class RemoteGit(Git):
         """Point `branch` at `to`, only if it still points at `expected`."""
         self.run("update-ref", "-m", "release: rollback", f"refs/heads/{branch}", to, expected)
 
-    def reset_index(self, rev: str) -> None:
-        self.run("reset", "--quiet", "--mixed", rev, "--")
+    def reset_index(self, rev: str, paths: list[str] | None = None) -> None:
+        """Make the index match `rev` (for `paths` only, when given); the work tree stays."""
+        if paths:
+            self.run("reset", "--quiet", rev, "--", *paths)
+        else:
+            self.run("reset", "--quiet", "--mixed", rev, "--")
 
     def revert_commit(self, sha: str, message: str) -> str:
         self.run("revert", "--no-edit", "--no-commit", sha)

@@ -133,12 +133,20 @@ def credentials_rejected(index: Index) -> bool:
 
 def remove_release(index: Index, distribution: str, version: str) -> bool:
     """Delete a release from an index that allows it (pypiserver does; PyPI does not)."""
-    form = urllib.parse.urlencode(
-        {":action": "remove_pkg", "name": distribution, "version": version}
-    ).encode()
     headers = {**index.auth_header(), "Content-Type": "application/x-www-form-urlencoded"}
-    status, _ = _request(index.upload_url, data=form, headers=headers)
-    return status == 200
+    # pypiserver matches the name as spelled in the file names (`demo_greeter`), not as
+    # normalised (`demo-greeter`): try each spelling.
+    spellings = dict.fromkeys(
+        [distribution, distribution.replace("-", "_"), str(canonicalize_name(distribution))]
+    )
+    for name in spellings:
+        form = urllib.parse.urlencode(
+            {":action": "remove_pkg", "name": name, "version": version}
+        ).encode()
+        status, _ = _request(index.upload_url, data=form, headers=headers)
+        if status == 200:
+            return True
+    return False
 
 
 def twine_env(index: Index) -> dict[str, str]:

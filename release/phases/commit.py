@@ -15,33 +15,54 @@ class Commit:
     name: str = "release commit"
     phase: Phase = Phase.COMMIT
     leaves_machine: bool = False
+    point_of_no_return: bool = False
+
+    def done(self, ctx: Context) -> bool:
+        head = ctx.git.head()
+        if head is None or head == ctx.record.pre_sha:
+            return False
+        if ctx.record.release_sha:
+            return head == ctx.record.release_sha
+        # A crash between the commit and its journal record: recognise the commit itself.
+        parent = ctx.git.out("rev-parse", f"{head}^")
+        message = ctx.git.out("log", "-1", "--format=%B", head)
+        if parent == ctx.record.pre_sha and message.strip() == ctx.record.commit_message.strip():
+            ctx.record.release_sha = head
+            return True
+        return False
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         repo = gitpython.Repo(ctx.root)
-        if ctx.loaded.config.version.command:
+        written = [f.path for f in ctx.record.files if f.new is not None]
+        if ctx.record.version_command:
             # The version command decides which files it touches: take what it changed.
-            changed = [d.a_path for d in repo.index.diff(None) if d.a_path]
-            written = [f.path for f in ctx.plan.files if f.new is not None]
-            repo.index.add(sorted({*changed, *written}))
-        else:
-            repo.index.add([f.path for f in ctx.plan.files if f.new is not None])
-        removed = [f.path for f in ctx.plan.files if f.new is None]
+            written += [d.a_path for d in repo.index.diff(None) if d.a_path]
+        if written:
+            repo.index.add(sorted(set(written)))
+        removed = [f.path for f in ctx.record.files if f.new is None]
         if removed:
             repo.index.remove(removed)
         repo.index.write()
-        message = (
-            f"chore(release): {ctx.plan.tag}\n\n"
-            f"Released by release-push: {ctx.plan.project} {ctx.plan.next_version_str}."
+        commit = repo.index.commit(
+            ctx.record.commit_message,
+            parent_commits=[repo.commit(ctx.record.pre_sha)],
+            head=True,
         )
-        commit = repo.index.commit(message, parent_commits=[repo.commit(ctx.pre_sha)], head=True)
-        ctx.release_sha = commit.hexsha
-        return {"sha": commit.hexsha, "parent": ctx.pre_sha}
+        ctx.record.release_sha = commit.hexsha
+        return {"sha": commit.hexsha, "parent": ctx.record.pre_sha}
 
     def undo(self, ctx: Context) -> str | None:
-        if ctx.reverted or ctx.release_sha is None:
+        if ctx.reverted:
             return None
-        ctx.git.move_branch(ctx.plan.branch, ctx.pre_sha, ctx.release_sha)
-        ctx.git.reset_index(ctx.pre_sha)
+        if not self.done(ctx):
+            # Nothing committed, but the release's files may be staged: unstage those only.
+            paths = [f.path for f in ctx.record.files]
+            if paths and ctx.git.head() == ctx.record.pre_sha:
+                ctx.git.reset_index(ctx.record.pre_sha, paths)
+            return None
+        assert ctx.record.release_sha
+        ctx.git.move_branch(ctx.record.branch, ctx.record.pre_sha, ctx.record.release_sha)
+        ctx.git.reset_index(ctx.record.pre_sha)
         return None
 
 
@@ -50,19 +71,29 @@ class Tag:
     name: str = "annotated tag"
     phase: Phase = Phase.COMMIT
     leaves_machine: bool = False
+    point_of_no_return: bool = False
+
+    def done(self, ctx: Context) -> bool:
+        sha = ctx.git.tag_target(ctx.record.tag)
+        return sha is not None and sha == ctx.record.release_sha
 
     def apply(self, ctx: Context) -> dict[str, Any]:
-        assert ctx.plan.tag and ctx.release_sha
+        assert ctx.record.release_sha
         repo = gitpython.Repo(ctx.root)
         repo.create_tag(
-            ctx.plan.tag,
-            ref=ctx.release_sha,
-            message=f"{ctx.plan.project} {ctx.plan.next_version_str}",
+            ctx.record.tag,
+            ref=ctx.record.release_sha,
+            message=f"{ctx.record.project} {ctx.record.version}",
         )
-        return {"tag": ctx.plan.tag, "sha": ctx.release_sha}
+        return {"tag": ctx.record.tag, "sha": ctx.record.release_sha}
 
     def undo(self, ctx: Context) -> str | None:
-        assert ctx.plan.tag
-        if ctx.git.has_tag(ctx.plan.tag):
-            ctx.git.delete_tag(ctx.plan.tag)
+        target = ctx.git.tag_target(ctx.record.tag)
+        if target is None:
+            return None
+        if ctx.record.release_sha and target != ctx.record.release_sha:
+            return (
+                f"tag {ctx.record.tag} points at {target[:12]}, not the release: check it by hand"
+            )
+        ctx.git.delete_tag(ctx.record.tag)
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from release.ops.files import write_text
+from release.ops.files import read_text, write_text
 from release.ops.process import run_shell
 from release.steps import Context, Phase
 
@@ -16,11 +16,18 @@ class WriteFiles:
 
     name: str
     phase: Phase
-    which: str  # FileChange.phase
+    which: str  # FileRecord.phase
     leaves_machine: bool = False
+    point_of_no_return: bool = False
+
+    def _files(self, ctx: Context) -> list[Any]:
+        return [f for f in ctx.record.files if f.phase == self.which]
+
+    def done(self, ctx: Context) -> bool:
+        return all(read_text(ctx.root / f.path) == f.new for f in self._files(ctx))
 
     def apply(self, ctx: Context) -> dict[str, Any]:
-        changes = [f for f in ctx.plan.files if f.phase == self.which]
+        changes = self._files(ctx)
         for change in changes:
             write_text(ctx.root / change.path, change.new)
         return {"files": [f.path for f in changes]}
@@ -28,9 +35,18 @@ class WriteFiles:
     def undo(self, ctx: Context) -> str | None:
         if ctx.reverted:
             return None
-        for change in ctx.plan.files:
-            if change.phase == self.which:
+        changed_since = []
+        for change in self._files(ctx):
+            current = read_text(ctx.root / change.path)
+            if current == change.new:
                 write_text(ctx.root / change.path, change.old)
+            elif current != change.old:
+                changed_since.append(change.path)
+        if changed_since:
+            return (
+                f"{', '.join(changed_since)} changed after the release wrote them; left as they "
+                "are: compare with the journal's copy and restore by hand"
+            )
         return None
 
 
@@ -42,6 +58,10 @@ class VersionCommand:
     name: str = "version command"
     phase: Phase = Phase.VERSION
     leaves_machine: bool = False
+    point_of_no_return: bool = False
+
+    def done(self, ctx: Context) -> bool:
+        return bool(ctx.git.status_porcelain()) or ctx.git.head() != ctx.record.pre_sha
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         # npm version must not commit or tag: ours are the only release commit and tag.
@@ -49,6 +69,6 @@ class VersionCommand:
         return {"command": self.command}
 
     def undo(self, ctx: Context) -> str | None:
-        if not ctx.reverted:
-            ctx.git.run("checkout", ctx.pre_sha, "--", ".")
+        if not ctx.reverted and ctx.git.head() == ctx.record.pre_sha:
+            ctx.git.run("checkout", ctx.record.pre_sha, "--", ".")
         return None

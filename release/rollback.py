@@ -1,0 +1,166 @@
+"""`release rollback`: undo a journaled release after checking the world (git, remote, indexes)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from release.config import LoadedConfig
+from release.errors import Problem, ReleaseError, UsageError
+from release.journal import Summary, journals, release_lock, state_dir, summarize
+from release.masking import register_env_secrets
+from release.ops.git import RemoteGit
+from release.ops.pypi import scratch_dir
+from release.phases import validate as validation
+from release.progress import Progress
+from release.push import _secret_names, _targets, pipeline
+from release.record import ReleaseRecord
+from release.report import Outcome, Report, StepReport
+from release.steps import Context, Step, rollback
+
+
+@dataclass(frozen=True)
+class RollbackOptions:
+    dry_run: bool = False
+    to_version: str | None = None
+
+
+def _choose(summaries: list[Summary], to_version: str | None, project: str) -> Summary | None:
+    if not summaries:
+        return None
+    if to_version is None:
+        return summaries[-1]
+    matches = [s for s in summaries if s.header["record"]["version"] == to_version]
+    if not matches:
+        known = ", ".join(dict.fromkeys(s.header["record"]["version"] for s in summaries))
+        raise UsageError(
+            Problem(
+                f"no journaled release {to_version} of {project}",
+                "--to-version",
+                f"journaled versions: {known}",
+            )
+        )
+    chosen = matches[-1]
+    newer = [s for s in summaries[summaries.index(chosen) + 1 :] if s.state == "released"]
+    if newer:
+        raise UsageError(
+            Problem(
+                f"{newer[-1].header['record']['version']} was released after {to_version}",
+                "--to-version",
+                "roll back the newer release first",
+            )
+        )
+    return chosen
+
+
+def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: Progress) -> Report:
+    """Undo the chosen release; running it twice does nothing the second time."""
+    started = time.monotonic()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    register_env_secrets(_secret_names(loaded))
+    directory = state_dir(loaded.root, loaded.config.name)
+    with release_lock(directory, loaded.config.name):
+        summaries = [s for j in journals(directory) if (s := summarize(j))]
+        chosen = _choose(summaries, options.to_version, loaded.config.name)
+        if chosen is None:
+            return Report(
+                project=loaded.config.name,
+                version=None,
+                tag=None,
+                outcome=Outcome.NOTHING,
+                exit_code=0,
+                next_actor="none",
+                operator_action="none",
+                summary="no journaled release to roll back",
+            )
+        record = ReleaseRecord.from_dict(chosen.header["record"])
+        indexes, problems = validation.indexes_from_env(loaded)
+        if problems:
+            raise UsageError(problems)
+        ctx = Context(
+            record=record,
+            loaded=loaded,
+            git=RemoteGit(loaded.root),
+            journal=chosen.journal,
+            progress=progress,
+            scratch=scratch_dir(loaded.config.name),
+            artifacts_dir=directory / "artifacts" / record.tag,
+            indexes=indexes,
+        )
+        ctx.target_status = {t.name: "unknown" for t in record.targets}
+        steps = list(pipeline(record, loaded))
+        present = [s for s in steps if _safe_done(s, ctx)]
+        if options.dry_run:
+            return _dry_run(record, present, chosen)
+        chosen.journal.write("rollback_start", steps=[s.name for s in present])
+        try:
+            complete = rollback(steps, ctx)
+        finally:
+            shutil.rmtree(ctx.scratch, ignore_errors=True)
+        outcome = Outcome.ROLLED_BACK if complete else Outcome.NEEDS_OPERATOR
+        chosen.journal.write(
+            "outcome", outcome=outcome.value, action="; ".join(ctx.operator_actions)
+        )
+        for target in record.targets:
+            if ctx.target_status[target.name] == "unknown":
+                ctx.target_status[target.name] = "not published"
+        report = Report(
+            project=record.project,
+            version=record.version,
+            tag=record.tag,
+            outcome=outcome,
+            exit_code=0 if complete else 3,
+            next_actor="none" if complete else "operator",
+            operator_action="none" if complete else "; ".join(ctx.operator_actions),
+            summary=(f"{record.tag} rolled back (" + _what(present) + ")")
+            if complete
+            else f"{record.tag}: the rollback could not undo everything",
+            steps=[
+                StepReport(s.name, s.phase.value, s.status.value, s.seconds, s.detail)
+                for s in ctx.records
+            ],
+            targets=_targets(
+                [(t.name, t.kind, t.url, t.version) for t in record.targets], ctx.target_status
+            ),
+            journal=str(chosen.journal.path),
+        )
+        report.started = stamp
+        report.seconds = time.monotonic() - started
+        report.write(directory / "reports", f"{stamp}-rollback-{outcome.value}")
+        return report
+
+
+def _safe_done(step: Step, ctx: Context) -> bool:
+    try:
+        return step.done(ctx)
+    except ReleaseError:  # a check that cannot run (index down) says nothing is there
+        return False
+
+
+def _what(present: list[Step]) -> str:
+    names = [s.name for s in present]
+    if not names:
+        return "nothing was left to undo"
+    if "push" in names:
+        return "post-push procedure: " + ", ".join(reversed(names))
+    return "before the push: " + ", ".join(reversed(names))
+
+
+def _dry_run(record: ReleaseRecord, present: list[Step], chosen: Summary) -> Report:
+    names = [s.name for s in reversed(present)]
+    return Report(
+        project=record.project,
+        version=record.version,
+        tag=record.tag,
+        outcome=Outcome.NOTHING,
+        exit_code=0,
+        next_actor="none",
+        operator_action="none",
+        summary=("dry run; a rollback would undo, in order: " + ", ".join(names))
+        if names
+        else "dry run; nothing to undo",
+        problems=[],
+        journal=str(chosen.journal.path),
+    )
