@@ -25,6 +25,11 @@ def _project_args(command: argparse.ArgumentParser) -> None:
     which.add_argument("--config", type=Path, help="a project config file")
     which.add_argument("--project", help="NAME for configs/projects/NAME.toml")
     command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    command.add_argument(
+        "--ci",
+        action="store_true",
+        help="non-interactive: plain timestamped lines, no colour, no prompts",
+    )
 
 
 def _acting_args(command: argparse.ArgumentParser) -> None:
@@ -33,11 +38,6 @@ def _acting_args(command: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="read credentials from a KEY=VALUE file (mode 0600)",
-    )
-    command.add_argument(
-        "--ci",
-        action="store_true",
-        help="non-interactive: plain timestamped lines, no colour, no prompts",
     )
 
 

@@ -154,6 +154,8 @@ def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Prog
     indexes, problems = validation.indexes_from_env(loaded)
     if problems:
         raise ReleaseError(problems)
+    ctx = _context(loaded, record, last.journal, directory, git, indexes, progress)
+    Commit().done(ctx)  # a commit made just before a crash is recognised, not made twice
     head = git.head()
     if head not in (record.pre_sha, record.release_sha):
         raise IncompleteRelease(
@@ -165,7 +167,6 @@ def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Prog
             )
         )
     last.journal.write("resume")
-    ctx = _context(loaded, record, last.journal, directory, git, indexes, progress)
     return _run(ctx, resume=True)
 
 

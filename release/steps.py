@@ -22,8 +22,16 @@ from release.ops.pypi import Index
 from release.progress import Progress
 from release.record import ReleaseRecord
 
-# A test-only switch, inert unless set: fail on purpose when this step starts.
+# Test-only switches, inert unless set: fail on purpose when the named step starts, or
+# die by SIGKILL when it starts (`STEP`) or right after its effect (`STEP:after`), before
+# the journal records it: the crash windows a recovery must handle.
 FAIL_AT_ENV = "RELEASE_TEST_FAIL_AT"
+KILL_AT_ENV = "RELEASE_TEST_KILL_AT"
+
+
+def _maybe_die(point: str) -> None:
+    if os.environ.get(KILL_AT_ENV) == point:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class Phase(Enum):
@@ -187,10 +195,12 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
             start = time.monotonic()
             try:
                 ctx.journal.write("start", step=step.name, phase=phase.value)
+                _maybe_die(step.name)
                 if os.environ.get(FAIL_AT_ENV) == step.name:
                     raise InjectedFailure(Problem(f"injected failure at {step.name}"))
                 with ctx.progress.step(step.name):
                     details = step.apply(ctx)
+                _maybe_die(f"{step.name}:after")
             # The executor is the one place that must see every failure, to roll back.
             except BaseException as exc:
                 took = time.monotonic() - start

@@ -185,7 +185,8 @@ class Push:
     def undo(self, ctx: Context) -> str | None:
         """The post-push procedure: delete the remote tag, push a revert (never a force-push)."""
         r = ctx.record
-        assert r.release_sha
+        if r.release_sha is None:
+            return None  # no release commit was ever made, so nothing was pushed
         if ctx.git.remote_has_tag(r.remote, r.tag):
             ctx.git.delete_remote_tag(r.remote, r.tag)
         if ctx.git.tag_target(r.tag) == r.release_sha:

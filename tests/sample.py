@@ -1,0 +1,133 @@
+"""A small releasable Python project in a real git repository, with a remote and an index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import textwrap
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitrepo import Repo
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=69"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{dist}"
+version = "1.2.0"
+description = "A sample project released by the tests."
+readme = "README.md"
+requires-python = ">=3.11"
+
+[tool.setuptools.packages.find]
+where = ["src"]
+
+[tool.towncrier]
+directory = "changelog.d"
+filename = "CHANGELOG.md"
+title_format = "## {{version}} ({{project_date}})"
+"""
+
+
+@dataclass
+class Sample:
+    repo: Repo
+    config: Path
+    dist: str
+    module: str
+    remote: Path
+
+    def world(self, simple_url: str) -> dict[str, object]:
+        """Everything a release can change, read from git, the remote and the index."""
+        files = {}
+        for path in sorted(self.repo.root.rglob("*")):
+            rel = path.relative_to(self.repo.root)
+            if path.is_file() and rel.parts[0] != ".git":
+                files[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        self.repo.git("fetch", "-q", "origin")
+        return {
+            "head_tree": self.repo.git("rev-parse", "HEAD^{tree}"),
+            "branch": self.repo.git("symbolic-ref", "--short", "HEAD"),
+            "tags": self.repo.git("tag", "-l"),
+            "remote_tags": sorted(
+                line.split()[1]
+                for line in self.repo.git("ls-remote", "--tags", "origin").splitlines()
+            ),
+            "remote_tree": self.repo.git("rev-parse", "origin/main^{tree}"),
+            "status": self.repo.git("status", "--porcelain"),
+            "files": files,
+            "index": sorted(index_files(simple_url, self.dist)),
+        }
+
+
+def index_files(simple_url: str, dist: str) -> list[str]:
+    url = f"{simple_url}{dist}/"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            body = response.read().decode()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return []
+        raise
+    return [
+        part.split('"')[0].rsplit("/", 1)[-1].split("#")[0] for part in body.split('href="')[1:]
+    ]
+
+
+def make_sample(
+    base: Path, dist: str, index_url: str, *, health: str = "", extra: str = ""
+) -> Sample:
+    """A project at 1.2.0 (tagged, pushed to a file:// remote) with one feature since."""
+    module = dist.replace("-", "_")
+    remote = base / f"{dist}.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo = Repo(base / dist)
+    repo.commit(
+        "chore: initial import",
+        {
+            "pyproject.toml": PYPROJECT.format(dist=dist),
+            f"src/{module}/__init__.py": '"""Sample."""\n\n__version__ = "1.2.0"\n',
+            "CHANGELOG.md": (
+                "# Changelog\n\n<!-- towncrier release notes start -->\n\n## 1.2.0\n\n- first\n"
+            ),
+            "README.md": f"# {dist}\n\n`pip install {dist}==1.2.0`\n",
+            ".gitignore": "dist/\nbuild/\n*.egg-info/\n__pycache__/\n",
+            "changelog.d/.gitkeep": "",
+        },
+    )
+    repo.tag("v1.2.0")
+    repo.git("remote", "add", "origin", remote.as_uri())
+    repo.git("push", "-q", "origin", "main", "v1.2.0")
+    repo.git("branch", "-q", "--set-upstream-to=origin/main")
+    repo.commit("feat: greet loudly", {"changelog.d/+loud.feature.md": "Greet loudly.\n"})
+    repo.git("push", "-q", "origin", "main")
+    config = base / f"{dist}.toml"
+    config.write_text(
+        textwrap.dedent(
+            f"""\
+            name = "{dist}"
+            path = "{dist}"
+
+            [version]
+            files = ["pyproject.toml:project.version", "src/{module}/__init__.py:__version__"]
+
+            [commands]
+            health = {json.dumps(health)}
+
+            [[targets]]
+            name = "local"
+            kind = "pypi"
+            url = "{index_url}"
+            username_env = "TEST_PYPI_USERNAME"
+            password_env = "TEST_PYPI_PASSWORD"
+            """
+        )
+        + extra
+    )
+    return Sample(repo, config, dist, module, remote)

@@ -1,0 +1,166 @@
+"""Never half-released: crashes and failures at every step, then rollback or resume.
+
+Each case checks the world afterwards (git, the remote, the index), never the log: it is
+either exactly the pre-release state or exactly the released one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from filelock import FileLock
+from sample import Sample, index_files, make_sample
+from services import PypiServer, pypi_server  # noqa: F401 - the session fixture
+
+pytestmark = pytest.mark.services
+
+STEPS = [
+    "version files",
+    "changelog and docs",
+    "release commit",
+    "annotated tag",
+    "build",
+    "twine check",
+    "preflight",
+    "push",
+    "publish local",
+    "verify local",
+]
+# Crashes right after an effect, before the journal records it: the narrowest windows.
+AFTER = ["release commit:after", "push:after", "publish local:after"]
+_names = itertools.count()
+
+
+def release(
+    sample: Sample, server: PypiServer, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "release", *args, "--config", str(sample.config), "--json", "--ci"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={
+            **os.environ,
+            "TEST_PYPI_USERNAME": server.username,
+            "TEST_PYPI_PASSWORD": server.password,
+            **(env or {}),
+        },
+        check=False,
+    )
+    data = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    return proc.returncode, data, proc.stderr
+
+
+@pytest.fixture
+def sample(tmp_path: Path, pypi_server: PypiServer) -> Sample:  # noqa: F811
+    return make_sample(tmp_path, f"recovery-{os.getpid()}-{next(_names)}", pypi_server.url)
+
+
+def released_world(sample: Sample, server: PypiServer) -> None:
+    world = sample.world(server.simple_url)
+    assert world["tags"] == "v1.2.0\nv1.3.0"
+    assert "refs/tags/v1.3.0" in world["remote_tags"]
+    assert world["remote_tree"] == world["head_tree"]
+    assert world["status"] == ""
+    assert sorted(world["index"]) == [  # type: ignore[call-overload]
+        f"{sample.module}-1.3.0-py3-none-any.whl",
+        f"{sample.module}-1.3.0.tar.gz",
+    ]
+    assert (
+        '__version__ = "1.3.0"'
+        in (sample.repo.root / "src" / sample.module / "__init__.py").read_text()
+    )
+    assert not (sample.repo.root / "changelog.d" / "+loud.feature.md").exists()
+
+
+def assert_restored(before: dict[str, object], sample: Sample, server: PypiServer) -> None:
+    after = sample.world(server.simple_url)
+    # After a post-push rollback the branch gains a revert commit: the trees must match.
+    assert after == before
+
+
+@pytest.mark.parametrize("point", STEPS + AFTER)
+def test_crash_then_rollback(sample: Sample, pypi_server: PypiServer, point: str) -> None:  # noqa: F811
+    before = sample.world(pypi_server.simple_url)
+    code, _, _ = release(sample, pypi_server, "push", env={"RELEASE_TEST_KILL_AT": point})
+    assert code == -9
+    refused, data, stderr = release(sample, pypi_server, "push")
+    assert refused == 3, stderr
+    assert "did not finish" in stderr and "--resume" in stderr and "rollback" in stderr
+    code, data, stderr = release(sample, pypi_server, "rollback")
+    assert code == 0, stderr
+    assert data["outcome"] == "rolled_back"
+    assert_restored(before, sample, pypi_server)
+    again, data, _ = release(sample, pypi_server, "rollback")
+    assert again == 0 and data["outcome"] == "rolled_back"
+    assert_restored(before, sample, pypi_server)
+
+
+@pytest.mark.parametrize("point", STEPS + AFTER)
+def test_crash_then_resume(sample: Sample, pypi_server: PypiServer, point: str) -> None:  # noqa: F811
+    code, _, _ = release(sample, pypi_server, "push", env={"RELEASE_TEST_KILL_AT": point})
+    assert code == -9
+    code, data, stderr = release(sample, pypi_server, "push", "--resume")
+    assert code == 0, stderr
+    assert data["outcome"] == "released"
+    skipped = [s["name"] for s in data["steps"] if s["status"] == "already done"]
+    if point.endswith(":after"):
+        assert point.removesuffix(":after") in skipped  # done before the crash: not repeated
+    released_world(sample, pypi_server)
+
+
+def test_rollback_after_a_full_release_then_release_again(
+    sample: Sample,
+    pypi_server: PypiServer,  # noqa: F811
+) -> None:
+    before = sample.world(pypi_server.simple_url)
+    code, data, stderr = release(sample, pypi_server, "push")
+    assert code == 0, stderr
+    released_world(sample, pypi_server)
+    code, dry, _ = release(sample, pypi_server, "rollback", "--dry-run")
+    assert code == 0 and "publish local, push" in dry["summary"]
+    assert sample.world(pypi_server.simple_url)["tags"] == "v1.2.0\nv1.3.0"  # dry run: no change
+    code, data, stderr = release(sample, pypi_server, "rollback")
+    assert code == 0, stderr
+    assert "post-push procedure" in data["summary"]
+    assert data["targets"][0]["status"] == "deleted"
+    assert_restored(before, sample, pypi_server)
+    assert sample.repo.git("log", "-1", "--format=%s") == 'Revert "chore(release): v1.3.0"'
+    # The same version can be released again once it is rolled back.
+    code, data, stderr = release(sample, pypi_server, "push")
+    assert code == 0, stderr
+    assert data["version"] == "1.3.0"
+
+
+def test_a_second_push_is_refused_while_one_runs(sample: Sample, pypi_server: PypiServer) -> None:  # noqa: F811
+    lock_dir = sample.repo.root / ".git" / "release" / sample.dist
+    lock_dir.mkdir(parents=True)
+    (lock_dir / "release.lock.info").write_text("pid 4242 on ci-runner since 2026-11-21 10:00:00")
+    before = sample.world(pypi_server.simple_url)
+    with FileLock(str(lock_dir / "release.lock")):
+        code, _, stderr = release(sample, pypi_server, "push")
+    assert code == 2
+    assert "another release of" in stderr and "pid 4242 on ci-runner" in stderr
+    assert_restored(before, sample, pypi_server)
+
+
+def test_journal_lists_releases_and_their_state(sample: Sample, pypi_server: PypiServer) -> None:  # noqa: F811
+    release(sample, pypi_server, "push", env={"RELEASE_TEST_KILL_AT": "build"})
+    code, data, _ = release(sample, pypi_server, "journal")
+    assert code == 0
+    (entry,) = data["releases"]
+    assert (entry["version"], entry["state"]) == ("1.3.0", "incomplete")
+    assert entry["steps_done"] == [
+        "version files",
+        "changelog and docs",
+        "release commit",
+        "annotated tag",
+    ]
+    assert index_files(pypi_server.simple_url, sample.dist) == []
