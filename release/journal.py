@@ -68,7 +68,8 @@ class Summary:
 
     @property
     def complete(self) -> bool:
-        return self.outcome is not None
+        """Finished one way or the other; a release left to an operator is not."""
+        return self.outcome is not None and self.outcome != "needs_operator"
 
     @property
     def state(self) -> str:

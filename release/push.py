@@ -199,7 +199,9 @@ def _run(ctx: Context, *, resume: bool) -> Report:
     finally:
         shutil.rmtree(ctx.scratch, ignore_errors=True)
     report = _outcome(ctx, execution)
-    ctx.journal.write("outcome", outcome=report.outcome.value, action=report.operator_action)
+    if not execution.stopped_resumable:
+        # A stop past the point of no return leaves the journal open, for --resume.
+        ctx.journal.write("outcome", outcome=report.outcome.value, action=report.operator_action)
     report.journal = str(ctx.journal.path)
     return report
 

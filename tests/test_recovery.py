@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +165,48 @@ def test_journal_lists_releases_and_their_state(sample: Sample, pypi_server: Pyp
         "annotated tag",
     ]
     assert index_files(pypi_server.simple_url, sample.dist) == []
+
+
+def _push_and_signal(sample: Sample, server: PypiServer, when: str) -> tuple[int, dict[str, Any]]:
+    """Start a push, send SIGTERM when the progress line `when` appears, and wait for it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "release", "push", "--config", str(sample.config), "--json", "--ci"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "TEST_PYPI_USERNAME": server.username,
+            "TEST_PYPI_PASSWORD": server.password,
+        },
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if when in line:
+            proc.send_signal(signal.SIGTERM)
+            break
+    out, _ = proc.communicate(timeout=600)
+    return proc.returncode, json.loads(out)
+
+
+def test_sigterm_before_publishing_rolls_back(sample: Sample, pypi_server: PypiServer) -> None:  # noqa: F811
+    before = sample.world(pypi_server.simple_url)
+    code, report = _push_and_signal(sample, pypi_server, "-> build ...")
+    assert code == 1
+    assert report["outcome"] == "failed"
+    assert "stopped by signal" in report["problems"][0]
+    assert_restored(before, sample, pypi_server)
+
+
+def test_sigterm_after_publishing_stops_resumable(sample: Sample, pypi_server: PypiServer) -> None:  # noqa: F811
+    code, report = _push_and_signal(sample, pypi_server, "-> publish local ...")
+    assert code == 3
+    assert report["outcome"] == "needs_operator"
+    assert "--resume" in report["operator_action"]
+    assert sorted(index_files(pypi_server.simple_url, sample.dist)) == [
+        f"{sample.module}-1.3.0-py3-none-any.whl",
+        f"{sample.module}-1.3.0.tar.gz",
+    ]
+    code, _, stderr = release(sample, pypi_server, "push", "--resume")
+    assert code == 0, stderr
+    released_world(sample, pypi_server)
