@@ -43,6 +43,20 @@ def push(session: nox.Session) -> None:
 
 
 @nox.session
+def rollback(session: nox.Session) -> None:
+    """Undo the last release (before or after it left the machine), after checking the world."""
+    _install(session)
+    session.run("release", "rollback", *session.posargs)
+
+
+@nox.session
+def journal(session: nox.Session) -> None:
+    """The journaled releases of a project and their state."""
+    _install(session)
+    session.run("release", "journal", *session.posargs)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """The main job on the bundled example: a fresh sandbox (local index and git remote),
     the plan, then the real release of examples/demo to it."""
