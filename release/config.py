@@ -88,6 +88,7 @@ class PypiTarget(_Strict):
     verify_timeout: float = Field(
         120.0, gt=0, le=3600, description="seconds to wait for the listing"
     )
+    health: str = Field("", description="after install from this index; default commands.health")
 
     @field_validator("url", "simple_url")
     @classmethod
@@ -106,8 +107,10 @@ class NpmTarget(_Strict):
     registry: str = "https://registry.npmjs.org/"
     token_env: str
     access: Literal["public", "restricted"] | None = None
-    tag: str | None = None
-    provenance: bool = False
+    tag: str | None = Field(None, description="dist-tag; default latest, or the pre-release token")
+    provenance: bool = Field(False, description="npm provenance, where the CI supports it")
+    verify_timeout: float = Field(120.0, gt=0, le=3600, description="seconds to wait for npm view")
+    health: str = Field("", description="after install from this registry; default commands.health")
 
     @field_validator("registry")
     @classmethod

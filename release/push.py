@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import tomllib
@@ -9,16 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from release.config import LoadedConfig, PypiTarget
+from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
 from release.journal import Journal, Summary, journals, release_lock, state_dir, summarize
 from release.masking import register_env_secrets
 from release.ops.git import RemoteGit
 from release.ops.process import child_clock
-from release.ops.pypi import Index, scratch_dir
+from release.ops.pypi import scratch_dir
+from release.phases import npm, pypi
 from release.phases import validate as validation
 from release.phases.commit import Commit, Tag
-from release.phases.deploy import Build, Check, Preflight, Publish, Push, Verify
+from release.phases.deploy import Preflight, Push
 from release.phases.files import VersionCommand, WriteFiles
 from release.plan import Options, Plan, build_plan
 from release.progress import Progress
@@ -41,14 +43,18 @@ class IncompleteRelease(ReleaseError):
 
 
 def pipeline(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
-    """Phases 2 to 5 as one literal sequence of steps."""
+    """Phases 2 to 5 as one literal sequence of steps; targets publish in config order."""
     version: tuple[Step, ...] = (
         (VersionCommand(record.version_command),)
         if record.version_command
         else (WriteFiles("version files", Phase.VERSION, "version"),)
     )
-    pypi = [t.name for t in loaded.config.targets if isinstance(t, PypiTarget)]
-    build: tuple[Step, ...] = (Build(), Check()) if pypi else ()
+    targets = loaded.config.targets
+    kinds = {t.kind for t in targets}
+    build: tuple[Step, ...] = (
+        *((pypi.Build(), pypi.Check()) if "pypi" in kinds else ()),
+        *((npm.Pack(),) if "npm" in kinds else ()),
+    )
     return (
         *version,
         WriteFiles("changelog and docs", Phase.CHANGELOG, "changelog"),
@@ -57,8 +63,8 @@ def pipeline(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
         *build,
         Preflight(),
         Push(),
-        *(Publish(name) for name in pypi),
-        *(Verify(name) for name in pypi),
+        *(pypi.Publish(t.name) if t.kind == "pypi" else npm.Publish(t.name) for t in targets),
+        *(pypi.Verify(t.name) if t.kind == "pypi" else npm.Verify(t.name) for t in targets),
     )
 
 
@@ -131,15 +137,16 @@ def _fresh(
         f"({plan.bump.label}), tag {plan.tag}"
     )
     git = RemoteGit(loaded.root)
-    indexes, problems = validation.indexes_from_env(loaded)
-    distribution = _distribution(loaded) if indexes else ""
-    problems += validation.validate(plan, loaded, git, indexes, distribution, progress)
+    registries = validation.registries_from_env(loaded)
+    problems = list(registries.problems)
+    names = package_names(loaded)
+    problems += validation.validate(plan, loaded, git, registries, names, progress)
     if problems:
         return _invalid(plan, problems)
-    record = ReleaseRecord.from_plan(plan, distribution)
+    record = ReleaseRecord.from_plan(plan, *names)
     journal = Journal.create(directory, f"{stamp}-{plan.tag}")
     journal.write("release", record=record.to_dict())
-    ctx = _context(loaded, record, journal, directory, git, indexes, progress)
+    ctx = _context(loaded, record, journal, directory, git, registries, progress)
     return _run(ctx, resume=False)
 
 
@@ -151,10 +158,10 @@ def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Prog
         f"journal {last.journal.path}"
     )
     git = RemoteGit(loaded.root)
-    indexes, problems = validation.indexes_from_env(loaded)
-    if problems:
-        raise ReleaseError(problems)
-    ctx = _context(loaded, record, last.journal, directory, git, indexes, progress)
+    registries = validation.registries_from_env(loaded)
+    if registries.problems:
+        raise ReleaseError(registries.problems)
+    ctx = _context(loaded, record, last.journal, directory, git, registries, progress)
     Commit().done(ctx)  # a commit made just before a crash is recognised, not made twice
     head = git.head()
     if head not in (record.pre_sha, record.release_sha):
@@ -176,7 +183,7 @@ def _context(
     journal: Journal,
     directory: Path,
     git: RemoteGit,
-    indexes: dict[str, Index],
+    registries: validation.Registries,
     progress: Progress,
 ) -> Context:
     ctx = Context(
@@ -187,7 +194,8 @@ def _context(
         progress=progress,
         scratch=scratch_dir(loaded.config.name),
         artifacts_dir=directory / "artifacts" / record.tag,
-        indexes=indexes,
+        indexes=registries.indexes,
+        npm=registries.npm,
     )
     ctx.target_status = {t.name: "pending" for t in record.targets}
     return ctx
@@ -213,16 +221,31 @@ def _secret_names(loaded: LoadedConfig) -> list[str]:
     return names
 
 
-def _distribution(loaded: LoadedConfig) -> str:
-    pyproject = loaded.root / "pyproject.toml"
+def package_names(loaded: LoadedConfig) -> tuple[str, str]:
+    """(Python distribution, npm package) names the targets publish, read from the project."""
+    kinds = {t.kind for t in loaded.config.targets}
+    distribution = (
+        _read_name(loaded.root / "pyproject.toml", "pyproject") if "pypi" in kinds else ""
+    )
+    package = _read_name(loaded.root / "package.json", "package.json") if "npm" in kinds else ""
+    return distribution, package
+
+
+def _read_name(path: Path, kind: str) -> str:
     try:
-        name = tomllib.loads(pyproject.read_text("utf-8"))["project"]["name"]
-    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        text = path.read_text("utf-8")
+        name = (
+            tomllib.loads(text)["project"]["name"]
+            if kind == "pyproject"
+            else json.loads(text)["name"]
+        )
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        key = "[project] name" if kind == "pyproject" else '"name"'
         raise ReleaseError(
             Problem(
-                "cannot read [project].name from pyproject.toml",
-                str(pyproject),
-                "a PyPI target needs a pyproject.toml with [project] name = ...",
+                f"cannot read the package name ({key}) from {path.name}",
+                str(path),
+                f"a {'PyPI' if kind == 'pyproject' else 'npm'} target needs {key} there",
             )
         ) from exc
     return str(name)

@@ -37,13 +37,14 @@ class ReleaseRecord:
     pre_sha: str
     files: list[FileRecord]
     targets: list[TargetRecord]
-    distribution: str = ""
+    distribution: str = ""  # the Python distribution name, for PyPI-compatible targets
+    npm_package: str = ""  # the npm package name, for npm targets
     version_command: str = ""
     release_sha: str | None = None
     artifacts: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
-    def from_plan(cls, plan: Plan, distribution: str) -> ReleaseRecord:
+    def from_plan(cls, plan: Plan, distribution: str, npm_package: str) -> ReleaseRecord:
         assert plan.next_version_str and plan.tag
         return cls(
             project=plan.project,
@@ -57,6 +58,7 @@ class ReleaseRecord:
                 TargetRecord(t.name, t.kind, t.url, t.version, t.dist_tag) for t in plan.targets
             ],
             distribution=distribution,
+            npm_package=npm_package,
             version_command=plan.commands_by_name().get("version command", ""),
         )
 

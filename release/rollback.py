@@ -76,9 +76,9 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
                 summary="no journaled release to roll back",
             )
         record = ReleaseRecord.from_dict(chosen.header["record"])
-        indexes, problems = validation.indexes_from_env(loaded)
-        if problems:
-            raise UsageError(problems)
+        registries = validation.registries_from_env(loaded)
+        if registries.problems:
+            raise UsageError(registries.problems)
         ctx = Context(
             record=record,
             loaded=loaded,
@@ -87,7 +87,8 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
             progress=progress,
             scratch=scratch_dir(loaded.config.name),
             artifacts_dir=directory / "artifacts" / record.tag,
-            indexes=indexes,
+            indexes=registries.indexes,
+            npm=registries.npm,
         )
         ctx.target_status = {t.name: "unknown" for t in record.targets}
         steps = list(pipeline(record, loaded))

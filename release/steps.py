@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -17,7 +18,9 @@ from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
 from release.journal import Journal
 from release.masking import mask
+from release.ops.files import sha256
 from release.ops.git import RemoteGit
+from release.ops.npm import NpmRegistry
 from release.ops.pypi import Index
 from release.progress import Progress
 from release.record import ReleaseRecord
@@ -87,6 +90,7 @@ class Context:
     scratch: Path
     artifacts_dir: Path
     indexes: dict[str, Index]
+    npm: dict[str, NpmRegistry] = field(default_factory=dict)
     target_status: dict[str, str] = field(default_factory=dict)
     reverted: bool = False  # the post-push rollback restored the content with a revert
     operator_actions: list[str] = field(default_factory=list)
@@ -96,9 +100,57 @@ class Context:
     def root(self) -> Path:
         return self.loaded.root
 
-    @property
-    def artifacts(self) -> list[Path]:
-        return [self.artifacts_dir / a["file"] for a in self.record.artifacts]
+    def artifacts(self, kind: str) -> list[Path]:
+        return [
+            self.artifacts_dir / kind / a["file"]
+            for a in self.record.artifacts
+            if a["kind"] == kind
+        ]
+
+    def has_artifacts(self, kind: str) -> bool:
+        """The journaled artifacts of this kind are on disk, byte for byte."""
+        kept = [a for a in self.record.artifacts if a["kind"] == kind]
+        return bool(kept) and all(
+            (path := self.artifacts_dir / kind / a["file"]).is_file()
+            and sha256(path) == a["sha256"]
+            for a in kept
+        )
+
+    def keep_artifacts(self, kind: str, files: list[Path]) -> None:
+        """Keep built files with the journal, so a resumed release uploads the very same bytes."""
+        folder = self.artifacts_dir / kind
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for path in files:
+            shutil.copy2(path, folder / path.name)
+        self.record.artifacts = [a for a in self.record.artifacts if a["kind"] != kind] + [
+            {"kind": kind, "file": p.name, "sha256": sha256(p)} for p in files
+        ]
+
+    def drop_artifacts(self, kind: str) -> None:
+        shutil.rmtree(self.artifacts_dir / kind, ignore_errors=True)
+
+    def export_release(self) -> Path:
+        """The release commit's exact tree in the scratch folder (no untracked files, no .git)."""
+        assert self.record.release_sha
+        source = self.scratch / "source"
+        if not source.exists():
+            self.git.export(self.record.release_sha, source)
+        return source
+
+    def fresh_dir(self, name: str) -> Path:
+        path = self.scratch / name
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return path
+
+    def verify_timeout(self, target: str) -> float:
+        config = next(t for t in self.loaded.config.targets if t.name == target)
+        return config.verify_timeout
+
+    def health_command(self, target: str) -> str:
+        config = next(t for t in self.loaded.config.targets if t.name == target)
+        return config.health or self.loaded.config.commands.health
 
 
 class Step(Protocol):

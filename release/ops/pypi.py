@@ -10,24 +10,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
-from release.errors import Problem, ReleaseError
+from release.errors import Problem
 from release.masking import mask
+from release.ops.http import RegistryError, request
 from release.ops.process import Result, run
-
-HTTP_TIMEOUT = 15.0
-
-
-class RegistryError(ReleaseError):
-    """A registry could not be reached or answered something unexpected."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -68,31 +61,10 @@ class _Links(HTMLParser):
             self.files.append(urllib.parse.unquote(href.split("#", 1)[0].rsplit("/", 1)[-1]))
 
 
-def _request(
-    url: str, *, data: bytes | None = None, headers: Mapping[str, str] | None = None
-) -> tuple[int, bytes]:
-    # URLs come from validated configs: http(s) only.
-    request = urllib.request.Request(url, data=data, headers=dict(headers or {}))  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise RegistryError(
-            Problem(
-                f"cannot reach {mask(url)}: {reason}",
-                "registry",
-                "check that the index is up and the URL in the config is right",
-            )
-        ) from exc
-
-
 def published_files(index: Index, distribution: str) -> dict[str, str]:
     """Files the index lists for a distribution, each with its version (empty when unknown)."""
     url = urllib.parse.urljoin(index.simple_url, f"{canonicalize_name(distribution)}/")
-    status, body = _request(url, headers=index.auth_header() if index.password else None)
+    status, body = request(url, headers=index.auth_header() if index.password else None)
     if status == 404:
         return {}
     if status != 200:
@@ -127,7 +99,7 @@ def credentials_rejected(index: Index) -> bool:
     """
     form = urllib.parse.urlencode({":action": "file_upload", "protocol_version": "1"}).encode()
     headers = {**index.auth_header(), "Content-Type": "application/x-www-form-urlencoded"}
-    status, _ = _request(index.upload_url, data=form, headers=headers)
+    status, _ = request(index.upload_url, data=form, headers=headers)
     return status in (401, 403)
 
 
@@ -143,7 +115,7 @@ def remove_release(index: Index, distribution: str, version: str) -> bool:
         form = urllib.parse.urlencode(
             {":action": "remove_pkg", "name": name, "version": version}
         ).encode()
-        status, _ = _request(index.upload_url, data=form, headers=headers)
+        status, _ = request(index.upload_url, data=form, headers=headers)
         if status == 200:
             return True
     return False

@@ -7,28 +7,38 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from release.config import LoadedConfig, PypiTarget
 from release.errors import CommandError, Problem, ReleaseError
 from release.ops.git import RemoteGit
+from release.ops.npm import NpmRegistry, has_version, token_rejected
 from release.ops.process import run_shell
 from release.ops.pypi import Index, credentials_rejected, default_simple_url, published_files
 from release.plan import Plan
 from release.progress import Progress
 
 
-def indexes_from_env(loaded: LoadedConfig) -> tuple[dict[str, Index], list[Problem]]:
-    """The PyPI-compatible targets with their credentials, read from the named variables."""
-    out: dict[str, Index] = {}
-    problems = []
+@dataclass
+class Registries:
+    """Every target with its credentials, read from the variables the config names."""
+
+    indexes: dict[str, Index] = field(default_factory=dict)
+    npm: dict[str, NpmRegistry] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def registries_from_env(loaded: LoadedConfig) -> Registries:
+    found = Registries()
     for target in loaded.config.targets:
-        if not isinstance(target, PypiTarget):
-            continue
-        missing = [
-            n for n in (target.username_env, target.password_env) if n and not os.environ.get(n)
-        ]
+        names = (
+            [n for n in (target.username_env, target.password_env) if n]
+            if isinstance(target, PypiTarget)
+            else [target.token_env]
+        )
+        missing = [n for n in names if not os.environ.get(n)]
         if missing:
-            problems.append(
+            found.problems.append(
                 Problem(
                     f"credentials for target {target.name!r} are missing: "
                     f"{', '.join(missing)} not set",
@@ -36,23 +46,30 @@ def indexes_from_env(loaded: LoadedConfig) -> tuple[dict[str, Index], list[Probl
                     f"export {' and '.join(missing)} (in CI: from its secret store)",
                 )
             )
-        username = os.environ.get(target.username_env, "") if target.username_env else "__token__"
-        out[target.name] = Index(
-            name=target.name,
-            upload_url=target.url,
-            simple_url=target.simple_url or default_simple_url(target.url),
-            username=username,
-            password=os.environ.get(target.password_env, ""),
-        )
-    return out, problems
+        if isinstance(target, PypiTarget):
+            username = (
+                os.environ.get(target.username_env, "") if target.username_env else "__token__"
+            )
+            found.indexes[target.name] = Index(
+                name=target.name,
+                upload_url=target.url,
+                simple_url=target.simple_url or default_simple_url(target.url),
+                username=username,
+                password=os.environ.get(target.password_env, ""),
+            )
+        else:
+            found.npm[target.name] = NpmRegistry(
+                target.name, target.registry, os.environ.get(target.token_env, "")
+            )
+    return found
 
 
 def validate(
     plan: Plan,
     loaded: LoadedConfig,
     git: RemoteGit,
-    indexes: dict[str, Index],
-    distribution: str,
+    registries: Registries,
+    names: tuple[str, str],
     progress: Progress,
 ) -> list[Problem]:
     """All phase-1 problems; an empty list means the release may start."""
@@ -60,7 +77,7 @@ def validate(
     checks: list[tuple[str, Callable[[], list[Problem]]]] = [
         ("repository", lambda: _repository(plan, loaded, git)),
         ("remote", lambda: _remote(plan, loaded, git)),
-        ("targets", lambda: _targets(plan, indexes, distribution)),
+        ("targets", lambda: _targets(plan, registries, names)),
         ("commands", lambda: _commands(loaded, progress)),
     ]
     for name, check in checks:
@@ -73,7 +90,7 @@ def validate(
 
 
 def _repository(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     branch = git.branch()
     if branch is None:
         problems.append(
@@ -133,7 +150,7 @@ def _remote(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
                 f"git remote add {remote} URL, or set remote = ... in the config",
             )
         ]
-    problems = []
+    problems: list[Problem] = []
     try:
         git.fetch(remote, plan.branch)
     except CommandError as exc:
@@ -175,38 +192,46 @@ def _remote(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
     return problems
 
 
-def _targets(plan: Plan, indexes: dict[str, Index], distribution: str) -> list[Problem]:
-    problems = []
+def _targets(plan: Plan, registries: Registries, names: tuple[str, str]) -> list[Problem]:
+    """Every target before the first publish: the version is new there, the credentials work."""
+    distribution, npm_package = names
+    problems: list[Problem] = []
     for planned in plan.targets:
-        index = indexes.get(planned.name)
-        if index is None:
-            continue
         try:
-            files = published_files(index, distribution)
-            if planned.version in files.values():
-                problems.append(
-                    Problem(
-                        f"{distribution} {planned.version} is already on {planned.name}",
-                        f"targets.{planned.name}",
-                        "an index never takes the same version twice: release the next version",
-                    )
-                )
-            if index.password and credentials_rejected(index):
-                problems.append(
-                    Problem(
-                        f"{planned.name} rejects the credentials from "
-                        f"{', '.join(planned.credentials)}",
-                        f"targets.{planned.name}",
-                        "check the token or password and that it may upload this project",
-                    )
-                )
+            if planned.name in registries.indexes:
+                index = registries.indexes[planned.name]
+                package = distribution
+                there = planned.version in published_files(index, distribution).values()
+                rejected = bool(index.password) and credentials_rejected(index)
+            else:
+                registry = registries.npm[planned.name]
+                package = npm_package
+                there = has_version(registry, npm_package, planned.version)
+                rejected = bool(registry.token) and token_rejected(registry)
         except ReleaseError as exc:
             problems.extend(exc.problems)
+            continue
+        if there:
+            problems.append(
+                Problem(
+                    f"{package} {planned.version} is already on {planned.name}",
+                    f"targets.{planned.name}",
+                    "a registry never takes the same version twice: release the next version",
+                )
+            )
+        if rejected:
+            problems.append(
+                Problem(
+                    f"{planned.name} rejects the credentials from {', '.join(planned.credentials)}",
+                    f"targets.{planned.name}",
+                    "check the token or password and that it may publish this project",
+                )
+            )
     return problems
 
 
 def _commands(loaded: LoadedConfig, progress: Progress) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     for name in ("test", "build"):
         command = getattr(loaded.config.commands, name)
         if not command:

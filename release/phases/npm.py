@@ -1,0 +1,152 @@
+"""Phase 5 for npm registries: pack, publish with a dist-tag, verify by `npm view` and install."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from release.config import NpmTarget
+from release.ops import npm
+from release.ops.process import run_shell
+from release.steps import Context, Phase
+
+KIND = "npm"
+
+
+def provenance_available() -> bool:
+    """npm provenance needs an OIDC identity: GitHub Actions with id-token, or GitLab's."""
+    github = "ACTIONS_ID_TOKEN_REQUEST_URL" in os.environ
+    gitlab = "SIGSTORE_ID_TOKEN" in os.environ
+    return github or gitlab
+
+
+def _target(ctx: Context, name: str) -> NpmTarget:
+    target = next(t for t in ctx.loaded.config.targets if t.name == name)
+    assert isinstance(target, NpmTarget)
+    return target
+
+
+@dataclass
+class Pack:
+    """`npm pack` of exactly the release commit's tree; the tarball is kept with the journal."""
+
+    name: str = "npm pack"
+    phase: Phase = Phase.DEPLOY
+    leaves_machine: bool = False
+    point_of_no_return: bool = False
+
+    def done(self, ctx: Context) -> bool:
+        return ctx.has_artifacts(KIND)
+
+    def apply(self, ctx: Context) -> dict[str, Any]:
+        source = ctx.export_release()
+        registry = next(iter(ctx.npm.values()))
+        with npm.npm_config(registry) as env:
+            tarball = npm.pack(source, ctx.scratch / "npm-pack", env)
+        ctx.keep_artifacts(KIND, [tarball])
+        return {"artifacts": ctx.record.artifacts}
+
+    def undo(self, ctx: Context) -> str | None:
+        ctx.drop_artifacts(KIND)
+        return None
+
+
+@dataclass
+class Publish:
+    """`npm publish` of the packed tarball with the planned dist-tag."""
+
+    target: str
+    phase: Phase = Phase.DEPLOY
+    leaves_machine: bool = True
+    point_of_no_return: bool = True
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = f"publish {self.target}"
+
+    def done(self, ctx: Context) -> bool:
+        version = ctx.record.target_version(self.target)
+        return npm.has_version(ctx.npm[self.target], ctx.record.npm_package, version)
+
+    def apply(self, ctx: Context) -> dict[str, Any]:
+        config = _target(ctx, self.target)
+        planned = next(t for t in ctx.record.targets if t.name == self.target)
+        provenance = config.provenance and provenance_available()
+        if config.provenance and not provenance:
+            ctx.progress.warn(f"{self.target}: provenance asked for, but this is not an OIDC CI")
+        ctx.target_status[self.target] = "publishing"
+        (tarball,) = ctx.artifacts(KIND)
+        registry = ctx.npm[self.target]
+        with npm.npm_config(registry) as env:
+            npm.publish(
+                tarball,
+                registry,
+                env,
+                tag=planned.dist_tag or "latest",
+                access=config.access,
+                provenance=provenance,
+            )
+        ctx.target_status[self.target] = "published"
+        return {"target": self.target, "dist_tag": planned.dist_tag, "provenance": provenance}
+
+    def undo(self, ctx: Context) -> str | None:
+        registry = ctx.npm[self.target]
+        package = ctx.record.npm_package
+        version = ctx.record.target_version(self.target)
+        if not npm.has_version(registry, package, version):
+            return None
+        with npm.npm_config(registry) as env:
+            if npm.unpublish(registry, package, version, env):
+                ctx.target_status[self.target] = "unpublished"
+                return None
+            message = f"{version} was rolled back by its release; do not use it"
+            if npm.deprecate(registry, package, version, message, env):
+                ctx.target_status[self.target] = "deprecated"
+                return (
+                    f"{self.target} would not unpublish {package}@{version} (outside its "
+                    f"window): it is deprecated instead; release the next version"
+                )
+        return f"unpublish or deprecate {package}@{version} on {self.target} by hand"
+
+
+@dataclass
+class Verify:
+    """`npm view NAME@VERSION` answers, and the package installs from that registry and loads."""
+
+    target: str
+    phase: Phase = Phase.DEPLOY
+    leaves_machine: bool = False
+    point_of_no_return: bool = False
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = f"verify {self.target}"
+
+    def done(self, ctx: Context) -> bool:
+        return False  # read-only: always run it again
+
+    def apply(self, ctx: Context) -> dict[str, Any]:
+        registry = ctx.npm[self.target]
+        package = ctx.record.npm_package
+        version = ctx.record.target_version(self.target)
+        with npm.npm_config(registry) as env:
+            attempts, waited = npm.wait_until_viewable(
+                registry, package, version, env, timeout=ctx.verify_timeout(self.target)
+            )
+            where = ctx.fresh_dir(f"verify-{self.target}")
+            bin_dir = npm.install_and_load(registry, package, version, where, env)
+        health = ctx.health_command(self.target)
+        if health:
+            path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+            run_shell(health, cwd=where, env={"PATH": path})
+        ctx.target_status[self.target] = "verified"
+        return {
+            "target": self.target,
+            "viewable_after_checks": attempts,
+            "viewable_after_seconds": round(waited, 2),
+            "health": bool(health),
+        }
+
+    def undo(self, ctx: Context) -> str | None:
+        return None

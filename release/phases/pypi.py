@@ -1,0 +1,192 @@
+"""Phase 5 for PyPI-compatible indexes: build sdist and wheel, check, upload, verify."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from release.errors import Problem, ReleaseError
+from release.ops.process import run, run_shell
+from release.ops.pypi import (
+    install_in_fresh_venv,
+    published_files,
+    remove_release,
+    upload,
+    wait_until_listed,
+)
+from release.steps import Context, Phase
+from release.version import Bump, Version
+
+_PYPI_HOSTS = ("upload.pypi.org", "test.pypi.org")
+KIND = "pypi"
+
+
+@dataclass
+class Build:
+    """sdist and wheel built from exactly the release commit's tree, in an isolated environment.
+
+    The artifacts are kept with the journal, so a resumed release uploads the very same files.
+    """
+
+    name: str = "build"
+    phase: Phase = Phase.DEPLOY
+    leaves_machine: bool = False
+    point_of_no_return: bool = False
+
+    def done(self, ctx: Context) -> bool:
+        return ctx.has_artifacts(KIND)
+
+    def apply(self, ctx: Context) -> dict[str, Any]:
+        source = ctx.export_release()
+        out = ctx.scratch / "dist"
+        command = ctx.loaded.config.commands.build
+        if command:
+            run_shell(command, cwd=source)
+            built = source / "dist"
+            if not built.is_dir():
+                raise ReleaseError(
+                    Problem(
+                        "the build command left no dist/ folder",
+                        "commands.build",
+                        "make the build command write its artifacts to dist/",
+                    )
+                )
+            shutil.copytree(built, out, dirs_exist_ok=True)
+        else:
+            run(
+                [
+                    sys.executable,
+                    "-m",
+                    "build",
+                    "--sdist",
+                    "--wheel",
+                    "--outdir",
+                    str(out),
+                    str(source),
+                ],
+                timeout=900,
+            )
+        files = sorted(p for p in out.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
+        if not files:
+            raise ReleaseError(
+                Problem(
+                    "the build produced no sdist or wheel",
+                    "build",
+                    "check the project's build backend settings",
+                )
+            )
+        ctx.keep_artifacts(KIND, files)
+        return {"artifacts": ctx.record.artifacts}
+
+    def undo(self, ctx: Context) -> str | None:
+        ctx.drop_artifacts(KIND)
+        return None
+
+
+@dataclass
+class Check:
+    name: str = "twine check"
+    phase: Phase = Phase.DEPLOY
+    leaves_machine: bool = False
+    point_of_no_return: bool = False
+
+    def done(self, ctx: Context) -> bool:
+        return False  # read-only and quick: always run again
+
+    def apply(self, ctx: Context) -> dict[str, Any]:
+        run([sys.executable, "-m", "twine", "check", *map(str, ctx.artifacts(KIND))])
+        return {}
+
+    def undo(self, ctx: Context) -> str | None:
+        return None
+
+
+@dataclass
+class Publish:
+    """Upload the artifacts to one PyPI-compatible index with twine."""
+
+    target: str
+    phase: Phase = Phase.DEPLOY
+    leaves_machine: bool = True
+    point_of_no_return: bool = True
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = f"publish {self.target}"
+
+    def done(self, ctx: Context) -> bool:
+        index = ctx.indexes[self.target]
+        version = ctx.record.target_version(self.target)
+        return version in published_files(index, ctx.record.distribution).values()
+
+    def apply(self, ctx: Context) -> dict[str, Any]:
+        ctx.target_status[self.target] = "publishing"
+        upload(ctx.indexes[self.target], ctx.artifacts(KIND))
+        ctx.target_status[self.target] = "published"
+        return {"target": self.target, "files": [p.name for p in ctx.artifacts(KIND)]}
+
+    def undo(self, ctx: Context) -> str | None:
+        index = ctx.indexes[self.target]
+        version = ctx.record.target_version(self.target)
+        project = ctx.record.distribution
+        if version not in published_files(index, project).values():
+            return None
+        if any(host in index.upload_url for host in _PYPI_HOSTS):
+            ctx.target_status[self.target] = "burned"
+            following = Version.parse(version).bump(Bump.PATCH).pep440()
+            return (
+                f"PyPI never accepts {project} {version} again (burned): yank it at "
+                f"https://pypi.org/manage/project/{project}/release/{version}/ "
+                f"(Options > Yank), then release {following} (release push --bump patch)"
+            )
+        if remove_release(index, project, version):
+            ctx.target_status[self.target] = "deleted"
+            return None
+        ctx.target_status[self.target] = "published"
+        return f"delete {project} {version} from {self.target} by hand (the index refused)"
+
+
+@dataclass
+class Verify:
+    """The exact version is listed, installs from that index alone, imports, and is healthy."""
+
+    target: str
+    phase: Phase = Phase.DEPLOY
+    leaves_machine: bool = False
+    point_of_no_return: bool = False
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = f"verify {self.target}"
+
+    def done(self, ctx: Context) -> bool:
+        return False  # verification is read-only: always run it again
+
+    def apply(self, ctx: Context) -> dict[str, Any]:
+        index = ctx.indexes[self.target]
+        version = ctx.record.target_version(self.target)
+        project = ctx.record.distribution
+        attempts, waited = wait_until_listed(
+            index, project, version, timeout=ctx.verify_timeout(self.target)
+        )
+        where = ctx.fresh_dir(f"verify-{self.target}")
+        bin_dir = install_in_fresh_venv(index, f"{project}=={version}", where)
+        module = project.replace("-", "_").replace(".", "_").lower()
+        run([str(bin_dir / "python"), "-c", f"import {module}"], cwd=where)
+        health = ctx.health_command(self.target)
+        if health:
+            path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+            run_shell(health, cwd=where, env={"PATH": path, "VIRTUAL_ENV": str(bin_dir.parent)})
+        ctx.target_status[self.target] = "verified"
+        return {
+            "target": self.target,
+            "listed_after_checks": attempts,
+            "listed_after_seconds": round(waited, 2),
+            "health": bool(health),
+        }
+
+    def undo(self, ctx: Context) -> str | None:
+        return None
