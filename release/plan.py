@@ -21,7 +21,7 @@ from release.config import LoadedConfig, NpmTarget, PypiTarget
 from release.errors import Problem, RepositoryError, UsageError, VersionError
 from release.ops.git import Git
 from release.version import TOKEN_RE, Bump, Version, canonical_token
-from release.versionfiles import SourceKind, VersionSource
+from release.versionfiles import SourceKind, VersionSource, write_npm_lockfile
 
 # Bounded walk over non-release tags (pre-releases, unparsable) before the last release.
 _MAX_DESCRIBE = 64
@@ -454,6 +454,19 @@ def _file_changes(
                 f"version {source.spec}",
                 "version",
             )
+
+    configured = {s.path for s in cfg.version.sources()}
+    for source in cfg.version.sources():
+        lock = str(Path(source.path).with_name("package-lock.json"))
+        if Path(source.path).name == "package.json" and lock not in configured:
+            lock_text = current_text(lock)
+            if lock_text is not None:
+                edit(
+                    lock,
+                    write_npm_lockfile(lock_text, version.semver()),
+                    "package-lock.json follows package.json",
+                    "version",
+                )
 
     date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
     if options.changelog and not version.is_prerelease:

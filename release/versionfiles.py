@@ -228,3 +228,15 @@ _WRITERS = {
     SourceKind.WHOLE_FILE: _write_whole,
     SourceKind.REGEX: _write_regex,
 }
+
+
+def write_npm_lockfile(text: str, new_version: str) -> str:
+    """package-lock.json kept consistent with package.json: the root package's two version keys."""
+    data = json.loads(text)
+    if "version" in data:
+        data["version"] = new_version
+    root = data.get("packages", {}).get("")
+    if isinstance(root, dict) and "version" in root:
+        root["version"] = new_version
+    out = json.dumps(data, indent=_json_indent(text), ensure_ascii=False)
+    return out + "\n" if text.endswith("\n") else out

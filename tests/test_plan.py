@@ -279,3 +279,25 @@ def test_non_utf8_commit_message_is_handled(repo: Repo, plan: Plan) -> None:
     result = plan(write_config(repo))
     assert result["next_version"] == "1.2.1"
     assert result["changes"][0]["subject"] == "café in latin-1"
+
+
+def test_package_lock_follows_package_json(repo: Repo, plan: Plan) -> None:
+    lock = (
+        '{\n  "name": "s",\n  "version": "1.2.0",\n  "lockfileVersion": 3,\n  "packages": {\n'
+        '    "": {\n      "name": "s",\n      "version": "1.2.0"\n    },\n'
+        '    "node_modules/x": {\n      "version": "1.2.0"\n    }\n  }\n}\n'
+    )
+    repo.commit(
+        "feat: npm side",
+        {"package.json": '{\n  "name": "s",\n  "version": "1.2.0"\n}\n', "package-lock.json": lock},
+    )
+    body = '\n[version]\nfiles = ["pyproject.toml:project.version", "package.json:version"]\n'
+    result = plan(write_config(repo, body), "--prerelease", "rc")
+    changes = {c["path"]: c["diff"] for c in result["file_changes"]}
+    assert set(changes) == {"pyproject.toml", "package.json", "package-lock.json"}
+    lock_diff = changes["package-lock.json"]
+    assert lock_diff.count('+  "version": "1.3.0-rc.1"') == 1
+    assert lock_diff.count('+      "version": "1.3.0-rc.1"') == 1
+    removed = [line for line in lock_diff.splitlines() if line.startswith("-") and "1.2.0" in line]
+    assert len(removed) == 2  # the dependency's own "version": "1.2.0" is left alone
+    assert 'version = "1.3.0rc1"' in changes["pyproject.toml"]
