@@ -8,36 +8,53 @@ import os
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
 from release import __version__
-from release.config import LoadedConfig, find_config, load_config
-from release.errors import ReleaseError, UsageError
+from release.config import LoadedConfig, config_dir, find_config, load_config
+from release.errors import Problem, ReleaseError, UsageError
 from release.masking import mask
 from release.plan import Options, build_plan
 from release.render import plan_to_dict, print_plan
+from release.report import Outcome, Report
 from release.version import Bump
 
+# Several projects: the worst result decides the exit code (operator > failed > bad input).
+_SEVERITY = {0: 0, 2: 1, 1: 2, 3: 3}
 
-def _project_args(command: argparse.ArgumentParser) -> None:
+
+def _project_args(command: argparse.ArgumentParser, *, many: bool, path: bool = False) -> None:
     which = command.add_mutually_exclusive_group(required=True)
     which.add_argument("--config", type=Path, help="a project config file")
-    which.add_argument("--project", help="NAME for configs/projects/NAME.toml")
+    if many:
+        which.add_argument(
+            "--project",
+            action="append",
+            metavar="NAME",
+            help="configs/projects/NAME.toml (repeat for several)",
+        )
+        which.add_argument(
+            "--all",
+            action="store_true",
+            help="every config in configs/projects/, one after another",
+        )
+    else:
+        which.add_argument("--project", metavar="NAME", help="configs/projects/NAME.toml")
+    if path:
+        which.add_argument(
+            "--path",
+            type=Path,
+            metavar="DIR",
+            help="a repository with no config: infer one and print it",
+        )
     command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     command.add_argument(
         "--ci",
         action="store_true",
         help="non-interactive: plain timestamped lines, no colour, no prompts",
-    )
-
-
-def _acting_args(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--env-file",
-        type=Path,
-        metavar="FILE",
-        help="read credentials from a KEY=VALUE file (mode 0600)",
     )
 
 
@@ -49,8 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     push = sub.add_parser("push", help="release: validate, bump, changelog, tag, publish, verify")
     rollback = sub.add_parser("rollback", help="undo the last release (or --to-version)")
     journal = sub.add_parser("journal", help="list the journaled releases and their state")
-    for command in (plan, push, rollback, journal):
-        _project_args(command)
+    _project_args(plan, many=True, path=True)
+    _project_args(push, many=True)
+    _project_args(rollback, many=False)
+    _project_args(journal, many=False)
     for command in (plan, push):
         command.add_argument(
             "--bump", choices=["major", "minor", "patch"], help="override the bump"
@@ -67,16 +86,26 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="finish an interrupted release: redo only the steps not done",
     )
+    push.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="with several projects, stop at the first that fails",
+    )
     rollback.add_argument("--dry-run", action="store_true", help="show what would be undone")
     rollback.add_argument("--to-version", metavar="VERSION", help="a journaled release to undo")
     for command in (push, rollback):
-        _acting_args(command)
+        command.add_argument(
+            "--env-file",
+            type=Path,
+            metavar="FILE",
+            help="read credentials from a KEY=VALUE file (mode 0600)",
+        )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    ci = bool(getattr(args, "ci", False)) or os.environ.get("CI", "").lower() in ("1", "true")
+    ci = bool(args.ci) or os.environ.get("CI", "").lower() in ("1", "true")
     console = Console(highlight=False, soft_wrap=True, no_color=ci or None, stderr=args.json)
     errors = Console(stderr=True, highlight=False, soft_wrap=True, no_color=ci or None)
     try:
@@ -87,8 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _act(args, console, ci)
     except ReleaseError as exc:
         if args.json:
-            problems = [{k: mask(v) for k, v in asdict(p).items()} for p in exc.problems]
-            print(json.dumps({"error": problems, "exit_code": exc.exit_code}))
+            print(json.dumps({"error": _problems(exc), "exit_code": exc.exit_code}))
         errors.print("[bold red]error[/]")
         errors.print(mask(str(exc)), markup=False)
         return exc.exit_code
@@ -97,10 +125,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _problems(exc: ReleaseError) -> list[dict[str, str]]:
+    return [{k: mask(v) for k, v in asdict(p).items()} for p in exc.problems]
+
+
+def _configs(args: argparse.Namespace) -> list[Path]:
+    if args.config is not None:
+        if not args.config.exists():
+            raise UsageError(Problem(f"no such file: {args.config}", "--config", "check the path"))
+        return [args.config]
+    if getattr(args, "all", False):
+        found = sorted(config_dir().glob("*.toml"))
+        if not found:
+            raise UsageError(
+                Problem(
+                    f"no configs in {config_dir()}", "--all", "add configs/projects/NAME.toml files"
+                )
+            )
+        return found
+    names = args.project if isinstance(args.project, list) else [args.project]
+    return [find_config(name) for name in names]
+
+
 def _load(args: argparse.Namespace) -> LoadedConfig:
-    if args.config is not None and not args.config.exists():
-        raise UsageError(f"--config {args.config}: no such file")
-    return load_config(args.config if args.config else find_config(args.project))
+    (path,) = _configs(args)
+    return load_config(path)
 
 
 def _options(args: argparse.Namespace) -> Options:
@@ -112,10 +161,26 @@ def _options(args: argparse.Namespace) -> Options:
 
 
 def _plan(args: argparse.Namespace, console: Console) -> int:
-    plan = build_plan(_load(args), _options(args))
-    if args.json:
-        print(json.dumps(plan_to_dict(plan), indent=2))
+    if getattr(args, "path", None) is not None:
+        from release.detect import inferred
+
+        loaded, text = inferred(args.path)
+        if not args.json:
+            console.print("[bold]Inferred config[/] (save it to keep it):")
+            console.print(text, markup=False)
+        plans = [build_plan(loaded, _options(args))]
+        inferred_text: str | None = text
     else:
+        plans = [build_plan(load_config(p), _options(args)) for p in _configs(args)]
+        inferred_text = None
+    if args.json:
+        data = [plan_to_dict(p) for p in plans]
+        out: dict[str, Any] = data[0] if len(data) == 1 else {"plans": data}
+        if inferred_text is not None:
+            out["inferred_config"] = inferred_text
+        print(json.dumps(out, indent=2))
+        return 0
+    for plan in plans:
         print_plan(plan, console)
     return 0
 
@@ -123,26 +188,72 @@ def _plan(args: argparse.Namespace, console: Console) -> int:
 def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
     from release.progress import Progress
 
-    loaded = _load(args)
     if args.env_file is not None:
         from release.envfile import apply_env_file
 
         apply_env_file(args.env_file)
     progress = Progress(console, plain=ci)
-    if args.verb == "push":
-        from release.push import PushOptions, push
-
-        options = PushOptions(plan=_options(args), ci=ci, resume=args.resume)
-        report = push(loaded, options, progress)
-    else:
+    if args.verb == "rollback":
         from release.rollback import RollbackOptions, rollback_release
 
-        report = rollback_release(loaded, RollbackOptions(args.dry_run, args.to_version), progress)
+        options = RollbackOptions(args.dry_run, args.to_version)
+        report = rollback_release(_load(args), options, progress)
+        _emit([report], args, console)
+        return report.exit_code
+    from release.push import PushOptions, push
+
+    reports = []
+    configs = _configs(args)
+    for path in configs:
+        try:
+            loaded = load_config(path)
+            report = push(loaded, PushOptions(_options(args), ci, args.resume), progress)
+        except ReleaseError as exc:
+            if len(configs) == 1:
+                raise
+            report = _error_report(path.stem, exc)
+        reports.append(report)
+        if args.fail_fast and report.exit_code != 0:
+            break
+    _emit(reports, args, console)
+    return max((r.exit_code for r in reports), key=lambda c: _SEVERITY.get(c, 3))
+
+
+def _error_report(project: str, exc: ReleaseError) -> Report:
+    return Report(
+        project=project,
+        version=None,
+        tag=None,
+        outcome=Outcome.FAILED,
+        exit_code=exc.exit_code,
+        next_actor="developer",
+        operator_action="; ".join(p.fix for p in exc.problems if p.fix) or "read the problems",
+        summary="the release could not start",
+        problems=[mask(str(p)) for p in exc.problems],
+    )
+
+
+def _emit(reports: list[Report], args: argparse.Namespace, console: Console) -> None:
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
-    else:
+        if len(reports) == 1:
+            print(json.dumps(reports[0].to_dict(), indent=2))
+        else:
+            worst = max((r.exit_code for r in reports), key=lambda c: _SEVERITY.get(c, 3))
+            print(
+                json.dumps(
+                    {"reports": [r.to_dict() for r in reports], "exit_code": worst}, indent=2
+                )
+            )
+        return
+    for report in reports:
         report.print(console)
-    return report.exit_code
+    if len(reports) > 1:
+        table = Table("project", "version", "outcome", "exit", "next actor", title="Summary")
+        for r in reports:
+            table.add_row(
+                r.project, r.version or "-", r.outcome.value, str(r.exit_code), r.next_actor
+            )
+        console.print(table)
 
 
 def _journal(args: argparse.Namespace, console: Console) -> int:

@@ -231,9 +231,17 @@ def load_config(path: Path) -> LoadedConfig:
             Problem(f"cannot read the config ({exc.strerror})", where, "check the path")
         ) from exc
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(Problem("the config is not UTF-8", where, "save it as UTF-8")) from exc
+    return load_config_text(text, path)
+
+
+def load_config_text(text: str, path: Path) -> LoadedConfig:
+    """Validate config text as if it were the file at `path` (paths resolve from its folder)."""
+    where = str(path)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(Problem(f"invalid TOML: {exc}", where, "fix the syntax there")) from exc
     try:
