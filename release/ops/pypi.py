@@ -189,26 +189,18 @@ def isolated_pip_env() -> dict[str, str]:
 
 
 def install_in_fresh_venv(index: Index, requirement: str, where: Path) -> Path:
-    """Install `requirement` from the index alone into a new venv; return its bin directory."""
+    """Install `requirement` from the index alone into a new venv; return its bin directory.
+
+    The index URL, which may carry credentials, reaches pip through its environment (never
+    the command line); no config file and no other PIP_* variable is seen.
+    """
     venv = where / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
-    url = _with_credentials(index)
+    env = {**isolated_pip_env(), "PIP_INDEX_URL": _with_credentials(index)}
     run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "--isolated",
-            "install",
-            "--no-cache-dir",
-            "--index-url",
-            url,
-            requirement,
-        ],
-        env=isolated_pip_env(),
+        [sys.executable, "-m", "pip", "--python", str(python), "install", requirement],
+        env=env,
         inherit_env=False,
         timeout=600,
     )
