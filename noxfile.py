@@ -50,6 +50,13 @@ def rollback(session: nox.Session) -> None:
 
 
 @nox.session
+def status(session: nox.Session) -> None:
+    """What is released where: version files, tags local and remote, each registry, drift."""
+    _install(session)
+    session.run("release", "status", *session.posargs)
+
+
+@nox.session
 def journal(session: nox.Session) -> None:
     """The journaled releases of a project and their state."""
     _install(session)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from release import __version__
@@ -66,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     push = sub.add_parser("push", help="release: validate, bump, changelog, tag, publish, verify")
     rollback = sub.add_parser("rollback", help="undo the last release (or --to-version)")
     journal = sub.add_parser("journal", help="list the journaled releases and their state")
+    status = sub.add_parser("status", help="what is released where: files, tags, registries")
+    _project_args(status, many=True)
+    status.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="FILE",
+        help="credentials for registries that need them to be read",
+    )
     _project_args(plan, many=True, path=True)
     _project_args(push, many=True)
     _project_args(rollback, many=False)
@@ -113,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plan(args, console)
         if args.verb == "journal":
             return _journal(args, console)
+        if args.verb == "status":
+            return _status(args, console)
         return _act(args, console, ci)
     except ReleaseError as exc:
         if args.json:
@@ -287,4 +298,36 @@ def _journal(args: argparse.Namespace, console: Console) -> int:
             f"{row['tag']:<16} {row['state']:<16} done: {', '.join(row['steps_done'])}",
             markup=False,
         )
+    return 0
+
+
+def _status(args: argparse.Namespace, console: Console) -> int:
+    from release.status import statuses
+
+    if args.env_file is not None:
+        from release.envfile import apply_env_file
+
+        apply_env_file(args.env_file)
+    found = statuses([load_config(p) for p in _configs(args)])
+    if args.json:
+        print(json.dumps({"projects": [s.to_dict() for s in found]}, indent=2))
+        return 0
+    for s in found:
+        table = Table("where", "version", title=f"{s.project}", title_justify="left", box=None)
+        table.add_row("version files", s.files_version or "-")
+        table.add_row("last local tag", s.local_tag or "-")
+        table.add_row(
+            "last remote tag", (s.remote_tag or "-") if s.remote_reachable else "(unreachable)"
+        )
+        for t in s.targets:
+            tags = ", ".join(f"{k}={v}" for k, v in t.dist_tags.items() if k != "latest")
+            value = (t.latest or "nothing") + (f"  [{tags}]" if tags else "")
+            table.add_row(f"{t.name} ({t.kind})", value if t.reachable else "(unreachable)")
+        if s.journal_version:
+            table.add_row("journal", f"{s.journal_version}: {s.journal_state}")
+        console.print(table)
+        for note in s.drift:
+            console.print(f"  [yellow]drift[/] {escape(note)}")
+        if not s.drift:
+            console.print("  [green]in sync[/]")
     return 0

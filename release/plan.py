@@ -212,7 +212,7 @@ def _read_state(git: Git, loaded: LoadedConfig) -> _State:
             Problem("the repository has no commits", str(loaded.root), "commit the project first")
         )
     glob = tag_glob(cfg.tag_format)
-    nearest, last_release = _find_tags(git, cfg.tag_format, glob)
+    nearest, last_release = find_tags(git, cfg.tag_format, glob)
     if nearest is None and git.is_shallow():
         raise RepositoryError(
             Problem(
@@ -221,7 +221,7 @@ def _read_state(git: Git, loaded: LoadedConfig) -> _State:
                 "fetch the history and tags: git fetch --tags --unshallow (in CI: fetch-depth: 0)",
             )
         )
-    files, file_version = _read_version_files(loaded.root, cfg.version.sources())
+    files, file_version = read_version_files(loaded.root, cfg.version.sources())
     nearest_version = tag_version(cfg.tag_format, nearest) if nearest else None
     _check_agreement(files, file_version, nearest, nearest_version)
     if nearest:
@@ -291,7 +291,7 @@ def _decide(
     return _Decision(bump, source, reasons, version, "", notes)
 
 
-def _find_tags(git: Git, tag_format: str, glob: str) -> tuple[str | None, str | None]:
+def find_tags(git: Git, tag_format: str, glob: str) -> tuple[str | None, str | None]:
     """The nearest tag of this format, and the nearest that names a final release.
 
     `git describe` walks back from HEAD only as far as the nearest tags, so the
@@ -317,7 +317,7 @@ def _find_tags(git: Git, tag_format: str, glob: str) -> tuple[str | None, str | 
     )
 
 
-def _read_version_files(
+def read_version_files(
     root: Path, sources: list[VersionSource]
 ) -> tuple[list[VersionFileState], Version | None]:
     states: list[VersionFileState] = []

@@ -1,0 +1,162 @@
+"""`release status`: what is actually released, where: files, tags, registries, journal, drift."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from packaging.version import InvalidVersion
+from packaging.version import Version as Pep440
+
+from release.config import LoadedConfig
+from release.errors import ReleaseError
+from release.journal import journals, state_dir, summarize
+from release.ops import npm
+from release.ops.git import RemoteGit
+from release.ops.pypi import published_files
+from release.phases.validate import registries_from_env
+from release.plan import find_tags, read_version_files, tag_glob, tag_version
+from release.push import package_names
+from release.version import Version
+
+
+@dataclass
+class TargetState:
+    name: str
+    kind: str
+    latest: str | None = None
+    dist_tags: dict[str, str] = field(default_factory=dict)
+    reachable: bool = True
+    error: str = ""
+
+
+@dataclass
+class ProjectStatus:
+    project: str
+    files_version: str | None = None
+    local_tag: str | None = None
+    remote_tag: str | None = None
+    remote_reachable: bool = True
+    targets: list[TargetState] = field(default_factory=list)
+    journal_version: str | None = None
+    journal_state: str | None = None
+    drift: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _remote_latest(git: RemoteGit, loaded: LoadedConfig) -> str | None:
+    cfg = loaded.config
+    out = git.out(
+        "ls-remote", "--tags", "--refs", cfg.remote, f"refs/tags/{tag_glob(cfg.tag_format)}"
+    )
+    tags = [line.split("refs/tags/", 1)[1] for line in out.splitlines() if "refs/tags/" in line]
+    versions = [(v, t) for t in tags if (v := tag_version(cfg.tag_format, t))]
+    return max(versions, key=lambda p: p[0].sort_key())[1] if versions else None
+
+
+def _latest(versions: list[str]) -> str | None:
+    parsed = []
+    for v in versions:
+        try:
+            parsed.append((Pep440(v), v))
+        except InvalidVersion:
+            continue
+    return max(parsed)[1] if parsed else None
+
+
+def _target_state(loaded: LoadedConfig, name: str, names: tuple[str, str]) -> TargetState:
+    registries = registries_from_env(loaded)
+    kind = "pypi" if name in registries.indexes else "npm"
+    state = TargetState(name, kind)
+    try:
+        if kind == "pypi":
+            files = published_files(registries.indexes[name], names[0])
+            state.latest = _latest(list(files.values()))
+        else:
+            doc = npm.packument(registries.npm[name], names[1])
+            if doc:
+                state.dist_tags = dict(doc.get("dist-tags", {}))
+                state.latest = state.dist_tags.get("latest")
+    except ReleaseError as exc:
+        state.reachable, state.error = False, str(exc.problems[0].what) if exc.problems else ""
+    return state
+
+
+def project_status(loaded: LoadedConfig, pool: ThreadPoolExecutor) -> ProjectStatus:
+    """Reads only; what cannot be reached is marked, not fatal."""
+    cfg = loaded.config
+    status = ProjectStatus(cfg.name)
+    git = RemoteGit(loaded.root)
+    git.ensure_repository()
+    names = package_names(loaded)
+    remote = pool.submit(_remote_latest, git, loaded)
+    targets = [pool.submit(_target_state, loaded, t.name, names) for t in cfg.targets]
+    try:
+        _, file_version = read_version_files(loaded.root, cfg.version.sources())
+        status.files_version = file_version.render(cfg.scheme) if file_version else None
+    except ReleaseError as exc:
+        status.drift.append(f"version files unreadable: {exc.problems[0].what}")
+    nearest, _ = find_tags(git, cfg.tag_format, tag_glob(cfg.tag_format))
+    status.local_tag = nearest
+    try:
+        status.remote_tag = remote.result()
+    except ReleaseError:
+        status.remote_reachable = False
+    status.targets = [f.result() for f in targets]
+    found = journals(state_dir(loaded.root, cfg.name))
+    summary = summarize(found[-1]) if found else None
+    if summary:
+        status.journal_version = summary.header["record"]["version"]
+        status.journal_state = summary.state
+    status.drift += _drift(status, loaded)
+    return status
+
+
+def _drift(s: ProjectStatus, loaded: LoadedConfig) -> list[str]:
+    cfg = loaded.config
+    project = cfg.name
+    notes = []
+    local = tag_version(cfg.tag_format, s.local_tag) if s.local_tag else None
+    remote = tag_version(cfg.tag_format, s.remote_tag) if s.remote_tag else None
+    if s.journal_state in ("incomplete", "needs_operator"):
+        notes.append(
+            f"release {s.journal_version} is {s.journal_state}: run `nox -s push -- --project "
+            f"{project} --resume` or `nox -s rollback -- --project {project}`"
+        )
+    if s.files_version and local and Version.parse(s.files_version) != local:
+        notes.append(f"version files say {s.files_version} but the last tag is {s.local_tag}")
+    if s.remote_reachable and local and (remote is None or remote.sort_key() < local.sort_key()):
+        notes.append(f"tag {s.local_tag} is not on {cfg.remote}: push it or resume the release")
+    if s.remote_reachable and remote and local and local.sort_key() < remote.sort_key():
+        notes.append(f"{cfg.remote} has {s.remote_tag}, newer than here: git fetch --tags")
+    released = remote or local
+    if released is None:
+        return notes
+    for t in s.targets:
+        if not t.reachable:
+            continue
+        want = released.pep440() if t.kind == "pypi" else released.semver()
+        channel = t.latest if not released.is_prerelease else None
+        if released.is_prerelease and t.kind == "npm":
+            token = released.semver().split("-", 1)[1].split(".")[0]
+            channel = t.dist_tags.get(token, t.latest)
+        if channel != want and not (released.is_prerelease and t.kind == "pypi"):
+            tag = s.remote_tag or s.local_tag
+            notes.append(
+                f"tag {tag} pushed but {t.name} has {t.latest or 'nothing'}: run `nox -s push -- "
+                f"--project {project} --resume`"
+                if s.journal_state == "incomplete"
+                else f"tag {tag} is out but {t.name} has {t.latest or 'nothing'}: publish it "
+                f"(`nox -s push -- --project {project} --resume`) or roll the tag back"
+            )
+    return notes
+
+
+def statuses(configs: list[LoadedConfig]) -> list[ProjectStatus]:
+    """Every project at once: registries and remotes are asked concurrently."""
+    with ThreadPoolExecutor(max_workers=16) as queries, ThreadPoolExecutor(max_workers=8) as outer:
+        futures = [outer.submit(project_status, c, queries) for c in configs]
+        return [f.result() for f in futures]

@@ -1,0 +1,107 @@
+"""`release status` tells the truth after a release, a failed publish and a rollback."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sample import Sample, make_sample
+from services import PypiServer, free_port, pypi_server  # noqa: F401 - the session fixture
+
+pytestmark = pytest.mark.services
+_names = itertools.count()
+
+
+def run(sample: Sample, server: PypiServer, *args: str, **env: str) -> tuple[int, dict[str, Any]]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "release", *args, "--config", str(sample.config), "--json", "--ci"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={
+            **os.environ,
+            "TEST_PYPI_USERNAME": server.username,
+            "TEST_PYPI_PASSWORD": server.password,
+            **env,
+        },
+    )
+    return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else {}
+
+
+def status(sample: Sample, server: PypiServer) -> dict[str, Any]:
+    code, data = run(sample, server, "status")
+    assert code == 0
+    (project,) = data["projects"]
+    return project  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def sample(tmp_path: Path, pypi_server: PypiServer) -> Sample:  # noqa: F811
+    return make_sample(tmp_path, f"status-{os.getpid()}-{next(_names)}", pypi_server.url)
+
+
+def test_status_after_release_failed_publish_and_rollback(
+    sample: Sample,
+    pypi_server: PypiServer,  # noqa: F811
+) -> None:
+    before = status(sample, pypi_server)
+    assert (before["files_version"], before["local_tag"], before["remote_tag"]) == (
+        "1.2.0",
+        "v1.2.0",
+        "v1.2.0",
+    )
+    assert before["targets"][0]["latest"] is None
+    assert before["drift"] == [
+        "tag v1.2.0 is out but local has nothing: publish it "
+        f"(`nox -s push -- --project {sample.dist} --resume`) or roll the "
+        "tag back"
+    ]
+
+    code, _ = run(sample, pypi_server, "push", RELEASE_TEST_KILL_AT="publish local")
+    assert code == -9
+    crashed = status(sample, pypi_server)
+    assert (crashed["local_tag"], crashed["remote_tag"]) == ("v1.3.0", "v1.3.0")
+    assert crashed["journal_state"] == "incomplete"
+    assert any("--resume" in note and "incomplete" in note for note in crashed["drift"])
+    assert any(
+        note.startswith("tag v1.3.0 pushed but local has nothing") for note in crashed["drift"]
+    )
+
+    code, _ = run(sample, pypi_server, "push", "--resume")
+    assert code == 0
+    released = status(sample, pypi_server)
+    assert released["targets"][0]["latest"] == "1.3.0"
+    assert released["drift"] == [] and released["journal_state"] == "released"
+
+    code, _ = run(sample, pypi_server, "rollback")
+    assert code == 0
+    rolled = status(sample, pypi_server)
+    assert (rolled["local_tag"], rolled["remote_tag"], rolled["journal_state"]) == (
+        "v1.2.0",
+        "v1.2.0",
+        "rolled_back",
+    )
+    assert rolled["targets"][0]["latest"] is None
+
+
+def test_status_marks_what_it_cannot_reach(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/"
+    sample = make_sample(tmp_path, "offline-sample", dead)
+    server = PypiServer.__new__(PypiServer)
+    server.username, server.password = "u", "p"
+    (sample.repo.root / ".git" / "config").write_text(
+        (sample.repo.root / ".git" / "config")
+        .read_text()
+        .replace(sample.remote.as_uri(), f"{sample.remote.as_uri()}-gone")
+    )
+    project = status(sample, server)
+    assert project["remote_reachable"] is False
+    assert project["targets"][0]["reachable"] is False
+    assert project["local_tag"] == "v1.2.0" and project["files_version"] == "1.2.0"
