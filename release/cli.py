@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     rollback = sub.add_parser("rollback", help="undo the last release (or --to-version)")
     journal = sub.add_parser("journal", help="list the journaled releases and their state")
     status = sub.add_parser("status", help="what is released where: files, tags, registries")
+    gates = sub.add_parser("gates", help="run the release gates alone and print their results")
+    _project_args(gates, many=False)
     _project_args(status, many=True)
     status.add_argument(
         "--env-file",
@@ -94,6 +96,20 @@ def _parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="finish an interrupted release: redo only the steps not done",
+    )
+    push.add_argument(
+        "--skip-gate",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="skip a gate marked skippable (with --reason); repeat for several",
+    )
+    push.add_argument(
+        "--reason",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="why the matching --skip-gate is skipped (goes in the report)",
     )
     push.add_argument(
         "--fail-fast",
@@ -124,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _journal(args, console)
         if args.verb == "status":
             return _status(args, console)
+        if args.verb == "gates":
+            return _gates(args, console)
         return _act(args, console, ci)
     except ReleaseError as exc:
         if args.json:
@@ -213,12 +231,21 @@ def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
         return report.exit_code
     from release.push import PushOptions, push
 
+    if len(args.skip_gate) != len(args.reason) or any(not r.strip() for r in args.reason):
+        raise UsageError(
+            Problem(
+                "every --skip-gate needs its own --reason",
+                "--skip-gate",
+                'write --skip-gate NAME --reason "why", once per gate',
+            )
+        )
+    skips = dict(zip(args.skip_gate, args.reason, strict=True))
     reports = []
     configs = _configs(args)
     for path in configs:
         try:
             loaded = load_config(path)
-            report = push(loaded, PushOptions(_options(args), ci, args.resume), progress)
+            report = push(loaded, PushOptions(_options(args), ci, args.resume, skips), progress)
         except ReleaseError as exc:
             if len(configs) == 1:
                 raise
@@ -331,3 +358,31 @@ def _status(args: argparse.Namespace, console: Console) -> int:
         if not s.drift:
             console.print("  [green]in sync[/]")
     return 0
+
+
+def _gates(args: argparse.Namespace, console: Console) -> int:
+    from release.phases.gates import run_gates
+    from release.progress import Progress
+
+    loaded = _load(args)
+    plan = build_plan(loaded, Options())
+    progress = Progress(Console(stderr=True), plain=True, quiet=not args.ci)
+    results, problems = run_gates(plan, loaded, {}, progress)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "project": loaded.config.name,
+                    "gates": [r.to_dict() for r in results],
+                    "passed": not problems,
+                },
+                indent=2,
+            )
+        )
+    else:
+        table = Table("gate", "result", "detail", title=f"gates of {loaded.config.name}")
+        for r in results:
+            colour = {"passed": "green", "failed": "red"}.get(r.status, "yellow")
+            table.add_row(r.name, f"[{colour}]{r.status}[/]", escape(mask(r.detail)))
+        console.print(table)
+    return 2 if problems else 0

@@ -6,7 +6,7 @@ import difflib
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -76,6 +76,62 @@ class DocsSettings(_Strict):
     )
 
 
+class Gate(_Strict):
+    enabled: bool = True
+    skippable: bool = Field(False, description="may be skipped with --skip-gate NAME --reason")
+
+
+class BranchGate(Gate):
+    allowed: list[str] = Field(
+        default_factory=list, description="branch patterns that may release; default [branch]"
+    )
+
+
+class SecretsGate(Gate):
+    allowlist: str = Field(
+        ".secrets.baseline", description="detect-secrets baseline of known false positives"
+    )
+
+
+class CredentialFilesGate(Gate):
+    files: list[str] = Field(
+        default_factory=lambda: [".pypirc", ".npmrc", ".env"],
+        description="files that hold credentials: each must be mode 0600 when present",
+    )
+
+
+class CustomGate(_Strict):
+    name: str = Field(min_length=1)
+    command: str = Field(min_length=1, description="must exit 0; run in the project's directory")
+    why: str = ""
+    skippable: bool = False
+
+
+class Gates(_Strict):
+    """The release policy checked in phase 1, before anything changes."""
+
+    tests: Gate = Gate()
+    build: Gate = Gate()
+    branch: BranchGate = BranchGate()
+    secrets: SecretsGate = SecretsGate()
+    changelog: Gate = Gate(enabled=False)
+    fragments: Gate = Gate()
+    versions: Gate = Gate()
+    credential_files: CredentialFilesGate = CredentialFilesGate()
+    custom: list[CustomGate] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Gates:
+        builtin = set(type(self).model_fields) - {"custom"}
+        names = [g.name for g in self.custom]
+        clash = sorted({n for n in names if names.count(n) > 1 or n in builtin})
+        if clash:
+            raise ValueError(
+                f"custom gate names must be unique and not built-in: {', '.join(clash)}"
+            )
+        return self
+
+
 class PypiTarget(_Strict):
     name: str
     kind: Literal["pypi"]
@@ -136,6 +192,7 @@ class ProjectConfig(_Strict):
     changelog: ChangelogSettings = ChangelogSettings()
     commands: Commands = Commands()
     docs: DocsSettings = DocsSettings()
+    gates: Gates = Gates()
     targets: list[Target] = Field(default_factory=list)
 
     @field_validator("tag_format")
@@ -307,20 +364,40 @@ def _dotted(loc: list[Any], data: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-_SECTIONS: dict[str, type[BaseModel]] = {
-    "version": VersionSettings,
-    "changelog": ChangelogSettings,
-    "commands": Commands,
-    "docs": DocsSettings,
-}
-
-
 def _allowed_keys(loc: list[Any], data: dict[str, Any]) -> list[str]:
-    if not loc:
-        return list(ProjectConfig.model_fields)
-    if loc[0] == "targets" and len(loc) >= 2 and isinstance(loc[1], int):
-        kind = data.get("targets", [{}])[loc[1]].get("kind")
-        model: type[BaseModel] = NpmTarget if kind == "npm" else PypiTarget
-        return list(model.model_fields)
-    section = _SECTIONS.get(str(loc[0]))
-    return list(section.model_fields) if section else []
+    """The keys the model accepts at `loc`, for a "did you mean" on an unknown one."""
+    model: Any = ProjectConfig
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else {}
+            if model is _TARGET:
+                model = (
+                    NpmTarget
+                    if isinstance(node, dict) and node.get("kind") == "npm"
+                    else PypiTarget
+                )
+            continue
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            return []
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+        model = _model_of(fields[part].annotation)
+    return list(getattr(model, "model_fields", {}))
+
+
+_TARGET = object()  # the targets union: which model depends on each item's kind
+
+
+def _model_of(annotation: Any) -> Any:
+    """The BaseModel class inside an annotation (list[X], X | None), or the targets marker."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = get_args(annotation)
+    if NpmTarget in args or PypiTarget in args:
+        return _TARGET
+    for arg in args:
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

@@ -6,7 +6,7 @@ import json
 import shutil
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +34,7 @@ class PushOptions:
     plan: Options
     ci: bool = False
     resume: bool = False
+    skips: dict[str, str] = field(default_factory=dict)  # gate name -> the reason given
 
 
 class IncompleteRelease(ReleaseError):
@@ -137,17 +138,26 @@ def _fresh(
         f"({plan.bump.label}), tag {plan.tag}"
     )
     git = RemoteGit(loaded.root)
+    # The release goes out from the branch it is made on (the branch gate says which may).
+    plan = replace(plan, branch=git.branch() or plan.branch)
     registries = validation.registries_from_env(loaded)
     problems = list(registries.problems)
     names = package_names(loaded)
-    problems += validation.validate(plan, loaded, git, registries, names, progress)
+    found, gates = validation.validate(
+        plan, loaded, git, registries, names, options.skips, progress
+    )
+    problems += found
     if problems:
-        return _invalid(plan, problems)
+        report = _invalid(plan, problems)
+        report.gates = [g.to_dict() for g in gates]
+        return report
     record = ReleaseRecord.from_plan(plan, *names)
     journal = Journal.create(directory, f"{stamp}-{plan.tag}")
-    journal.write("release", record=record.to_dict())
+    journal.write("release", record=record.to_dict(), gates=[g.to_dict() for g in gates])
     ctx = _context(loaded, record, journal, directory, git, registries, progress)
-    return _run(ctx, resume=False)
+    report = _run(ctx, resume=False)
+    report.gates = [g.to_dict() for g in gates]
+    return report
 
 
 def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Progress) -> Report:

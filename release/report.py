@@ -60,6 +60,7 @@ class Report:
     commands_seconds: float = 0.0
     journal: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    gates: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -72,6 +73,7 @@ class Report:
             "targets": [vars(t) for t in self.targets],
             "steps": [{**vars(s), "seconds": round(s.seconds, 3)} for s in self.steps],
             "problems": self.problems,
+            "gates": self.gates,
             "started": self.started,
             "seconds": round(self.seconds, 3),
             "commands_seconds": round(self.commands_seconds, 3),
@@ -106,6 +108,12 @@ class Report:
                 f"| {s.phase} | {s.name} | {s.status} | {s.seconds:.1f} |" for s in self.steps
             ]
             lines.append("")
+        if self.gates:
+            lines += ["| gate | result | detail |", "| --- | --- | --- |"]
+            for g in self.gates:
+                first = g["detail"].splitlines()[0] if g["detail"] else ""
+                lines.append(f"| {g['name']} | {g['status']} | {first} |")
+            lines.append("")
         if self.problems:
             lines += ["## Problems", "", *[f"- {p}" for p in self.problems], ""]
         lines += [
@@ -128,6 +136,9 @@ class Report:
             for t in self.targets:
                 table.add_row(t.name, t.kind, t.version, t.status, escape(mask(t.detail)))
             out(table)
+        for gate in self.gates:
+            if gate["status"] == "skipped":
+                out(f"  gate {escape(gate['name'])} skipped ({escape(gate['detail'])})")
         for problem in self.problems:
             out(f"  - {escape(mask(problem))}")
         if self.seconds:

@@ -13,8 +13,8 @@ from release.config import LoadedConfig, PypiTarget
 from release.errors import CommandError, Problem, ReleaseError
 from release.ops.git import RemoteGit
 from release.ops.npm import NpmRegistry, has_version, token_rejected
-from release.ops.process import run_shell
 from release.ops.pypi import Index, credentials_rejected, default_simple_url, published_files
+from release.phases.gates import GateResult, run_gates
 from release.plan import Plan
 from release.progress import Progress
 
@@ -70,15 +70,15 @@ def validate(
     git: RemoteGit,
     registries: Registries,
     names: tuple[str, str],
+    skips: dict[str, str],
     progress: Progress,
-) -> list[Problem]:
-    """All phase-1 problems; an empty list means the release may start."""
+) -> tuple[list[Problem], list[GateResult]]:
+    """All phase-1 problems and the gates' results; no problem means the release may start."""
     problems: list[Problem] = []
     checks: list[tuple[str, Callable[[], list[Problem]]]] = [
         ("repository", lambda: _repository(plan, loaded, git)),
         ("remote", lambda: _remote(plan, loaded, git)),
         ("targets", lambda: _targets(plan, registries, names)),
-        ("commands", lambda: _commands(loaded, progress)),
     ]
     for name, check in checks:
         with progress.step(f"check {name}"):
@@ -86,26 +86,21 @@ def validate(
         for problem in found:
             progress.warn(problem.what)
         problems += found
-    return problems
+    results, failed = run_gates(plan, loaded, skips, progress)
+    for problem in failed:
+        progress.warn(problem.what)
+    return problems + failed, results
 
 
 def _repository(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
     problems: list[Problem] = []
-    branch = git.branch()
-    if branch is None:
+    if git.branch() is None:
+        # Which branches may release is a gate; that a release needs a branch is not.
         problems.append(
             Problem(
                 "HEAD is detached",
                 str(loaded.root),
-                f"check out the release branch: git switch {plan.branch}",
-            )
-        )
-    elif branch != plan.branch:
-        problems.append(
-            Problem(
-                f"on branch {branch!r}, but releases come from {plan.branch!r}",
-                "branch",
-                f"git switch {plan.branch}, or set branch = {branch!r} in the config",
+                f"check out the release branch: git switch {loaded.config.branch}",
             )
         )
     status = git.status_porcelain().splitlines()
@@ -225,27 +220,6 @@ def _targets(plan: Plan, registries: Registries, names: tuple[str, str]) -> list
                     f"{planned.name} rejects the credentials from {', '.join(planned.credentials)}",
                     f"targets.{planned.name}",
                     "check the token or password and that it may publish this project",
-                )
-            )
-    return problems
-
-
-def _commands(loaded: LoadedConfig, progress: Progress) -> list[Problem]:
-    problems: list[Problem] = []
-    for name in ("test", "build"):
-        command = getattr(loaded.config.commands, name)
-        if not command:
-            continue
-        progress.info(f"{name}: {command}")
-        try:
-            run_shell(command, cwd=loaded.root)
-        except CommandError as exc:
-            problems.append(
-                Problem(
-                    f"the {name} command failed (exit {exc.returncode}): {command}\n"
-                    + "\n".join(exc.output.strip().splitlines()[-15:]),
-                    f"commands.{name}",
-                    "fix what it reports and commit, then release",
                 )
             )
     return problems
