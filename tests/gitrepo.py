@@ -53,3 +53,17 @@ class Repo:
                     path.read_bytes()
                 ).hexdigest()
         return digests
+
+    def user_state(self) -> dict[str, str]:
+        """What a user owns: work tree, index, HEAD, config and every ref.
+
+        Leaves out what a push may legitimately write without changing anything of the
+        user's: fetched objects, FETCH_HEAD, and the tool's own state under .git/release/.
+        """
+        state = {
+            name: digest
+            for name, digest in self.snapshot().items()
+            if not name.startswith(".git/") or name in (".git/index", ".git/HEAD", ".git/config")
+        }
+        state["refs"] = self.git("for-each-ref", "--format=%(refname) %(objectname)")
+        return state

@@ -1,0 +1,166 @@
+"""Release gates as policy: each gate fails for the right reason, skips need a reason and a yes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from conftest import write_config
+from gitrepo import Repo
+
+SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "release", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={**os.environ},
+    )
+
+
+def gates(config: Path) -> tuple[int, dict[str, dict[str, Any]], str]:
+    out = cli("gates", "--config", str(config), "--json")
+    data = json.loads(out.stdout)
+    return out.returncode, {g["name"]: g for g in data["gates"]}, out.stdout + out.stderr
+
+
+def with_remote(repo: Repo) -> None:
+    remote = repo.root.parent / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo.git("remote", "add", "origin", remote.as_uri())
+    repo.git("push", "-q", "origin", "main", "--tags")
+
+
+def test_all_default_gates_pass_on_a_clean_change(repo: Repo) -> None:
+    repo.commit("fix: harmless")
+    code, found, _ = gates(write_config(repo))
+    assert code == 0
+    assert {n: g["status"] for n, g in found.items()} == {
+        "tests": "passed",
+        "build": "passed",
+        "branch": "passed",
+        "secrets": "passed",
+        "changelog": "off",
+        "fragments": "passed",
+        "versions": "passed",
+        "credential_files": "passed",
+    }
+
+
+def test_secret_in_the_change_fails_without_printing_it(repo: Repo) -> None:
+    repo.commit("fix: config", {"settings.py": f'TOKEN = "{SECRET}"\n'})
+    code, found, output = gates(write_config(repo))
+    assert code == 2
+    assert found["secrets"]["status"] == "failed"
+    assert "settings.py:1 (GitHub Token)" in found["secrets"]["detail"]
+    assert SECRET not in output
+
+
+def test_allow_listed_false_positive_passes(repo: Repo) -> None:
+    repo.commit("fix: config", {"settings.py": f'TOKEN = "{SECRET}"\n'})
+    baseline = subprocess.run(
+        [sys.executable, "-m", "detect_secrets", "scan", "settings.py"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    repo.commit("chore: allow-list the test token", {".secrets.baseline": baseline})
+    code, found, _ = gates(write_config(repo))
+    assert (code, found["secrets"]["status"]) == (0, "passed")
+
+
+def test_changelog_fragments_and_credential_files(repo: Repo) -> None:
+    repo.commit("chore: odd fragment", {"changelog.d/+x.sparkle.md": "Shiny.\n"})
+    (repo.root / ".pypirc").write_text("[pypi]\n")
+    (repo.root / ".pypirc").chmod(0o644)
+    repo.write(".gitignore", ".pypirc\n")
+    repo.commit("chore: ignore the rc file")
+    body = "\n[gates.changelog]\nenabled = true\n"
+    code, found, _ = gates(write_config(repo, body))
+    assert code == 2
+    assert found["fragments"]["status"] == "failed"
+    assert "changelog.d/+x.sparkle.md" in found["fragments"]["detail"]
+    assert found["credential_files"]["detail"] == "readable by others: .pypirc (mode 0644)"
+    assert found["changelog"]["status"] == "failed"  # chores only: no entry to write
+    (repo.root / ".pypirc").chmod(0o600)
+    _, found, _ = gates(write_config(repo, body))
+    assert found["credential_files"]["status"] == "passed"
+
+
+def test_custom_gate_and_branch_patterns(repo: Repo) -> None:
+    repo.git("checkout", "-q", "-b", "release/1.x")
+    repo.commit("fix: on a release branch")
+    body = """
+    [gates.branch]
+    allowed = ["main", "release/*"]
+
+    [[gates.custom]]
+    name = "no-todo"
+    command = "! grep -rq TODO --include=*.md ."
+    why = "release notes must not ship a TODO"
+    """
+    config = write_config(repo, body)
+    code, found, _ = gates(config)
+    assert (code, found["branch"]["detail"]) == (0, "on release/1.x")
+    repo.commit("docs: oops", {"NOTES.md": "TODO finish\n"})
+    code, found, _ = gates(config)
+    assert code == 2
+    assert found["no-todo"]["status"] == "failed"
+    assert found["no-todo"]["why"] == "release notes must not ship a TODO"
+
+
+def test_skip_needs_a_skippable_gate_and_a_reason(repo: Repo) -> None:
+    with_remote(repo)
+    repo.commit("fix: x", {"settings.py": f'TOKEN = "{SECRET}"\n'})
+    repo.git("push", "-q", "origin", "main")
+    config = write_config(repo)
+    before = repo.user_state()
+    refused = cli(
+        "push",
+        "--config",
+        str(config),
+        "--json",
+        "--skip-gate",
+        "secrets",
+        "--reason",
+        "a test token",
+    )
+    assert refused.returncode == 2
+    assert "gate 'secrets' may not be skipped" in json.loads(refused.stdout)["problems"][0]
+    assert repo.user_state() == before
+    no_reason = cli("push", "--config", str(config), "--skip-gate", "secrets")
+    assert no_reason.returncode == 2 and "needs its own --reason" in no_reason.stderr
+    body = "\n[gates.secrets]\nskippable = true\n"
+    config = write_config(repo, body)
+    done = cli(
+        "push",
+        "--config",
+        str(config),
+        "--json",
+        "--ci",
+        "--skip-gate",
+        "secrets",
+        "--reason",
+        "the token is a revoked test fixture",
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    skipped = [g for g in report["gates"] if g["status"] == "skipped"]
+    assert skipped == [
+        {
+            "name": "secrets",
+            "status": "skipped",
+            "detail": "reason: the token is a revoked test fixture",
+            "why": "no secret in the change being released",
+        }
+    ]
+    assert SECRET not in done.stdout + done.stderr
