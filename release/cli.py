@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     rollback = sub.add_parser("rollback", help="undo the last release (or --to-version)")
     journal = sub.add_parser("journal", help="list the journaled releases and their state")
     status = sub.add_parser("status", help="what is released where: files, tags, registries")
+    config = sub.add_parser("config", help="check every project config, or print the schema")
+    config.add_argument("action", choices=["check", "schema"])
+    config.add_argument("files", nargs="*", type=Path, help="configs to check (default: all)")
+    config.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    config.add_argument("--ci", action="store_true", help="plain output")
     gates = sub.add_parser("gates", help="run the release gates alone and print their results")
     _project_args(gates, many=False)
     _project_args(status, many=True)
@@ -142,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _status(args, console)
         if args.verb == "gates":
             return _gates(args, console)
+        if args.verb == "config":
+            return _config(args, console)
         return _act(args, console, ci)
     except ReleaseError as exc:
         if args.json:
@@ -386,3 +393,27 @@ def _gates(args: argparse.Namespace, console: Console) -> int:
             table.add_row(r.name, f"[{colour}]{r.status}[/]", escape(mask(r.detail)))
         console.print(table)
     return 2 if problems else 0
+
+
+def _config(args: argparse.Namespace, console: Console) -> int:
+    if args.action == "schema":
+        from release.schema import schema_text
+
+        print(schema_text(), end="")
+        return 0
+    files = args.files or sorted(config_dir().glob("*.toml"))
+    results: list[dict[str, Any]] = []
+    for path in files:
+        try:
+            load_config(path)
+            results.append({"config": str(path), "ok": True, "problems": []})
+        except ReleaseError as exc:
+            results.append({"config": str(path), "ok": False, "problems": _problems(exc)})
+    if args.json:
+        print(json.dumps({"configs": results}, indent=2))
+    else:
+        for r in results:
+            console.print(f"{'ok  ' if r['ok'] else 'FAIL'} {r['config']}", markup=False)
+            for p in r["problems"]:
+                console.print(f"     {p['what']}\n       fix: {p['fix']}", markup=False)
+    return 0 if all(r["ok"] for r in results) else 2
