@@ -95,6 +95,18 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "release")
+    session.run(
+        "check-jsonschema",
+        "--builtin-schema",
+        "vendor.github-workflows",
+        "ci-templates/github/release.yml",
+    )
+    session.run(
+        "check-jsonschema",
+        "--builtin-schema",
+        "vendor.gitlab-ci",
+        "ci-templates/gitlab/release.gitlab-ci.yml",
+    )
 
 
 @nox.session

@@ -279,6 +279,11 @@ def _error_report(project: str, exc: ReleaseError) -> Report:
 
 
 def _emit(reports: list[Report], args: argparse.Namespace, console: Console) -> None:
+    if args.ci:
+        from release.ops.ci import publish_summary
+
+        for report in reports:
+            publish_summary(report.to_markdown())
     if args.json:
         if len(reports) == 1:
             print(json.dumps(reports[0].to_dict(), indent=2))

@@ -301,3 +301,18 @@ def test_package_lock_follows_package_json(repo: Repo, plan: Plan) -> None:
     removed = [line for line in lock_diff.splitlines() if line.startswith("-") and "1.2.0" in line]
     assert len(removed) == 2  # the dependency's own "version": "1.2.0" is left alone
     assert 'version = "1.3.0rc1"' in changes["pyproject.toml"]
+
+
+def test_ci_summary_goes_to_the_github_job_summary(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("chore: nothing")
+    summary = tmp_path / "summary.md"
+    out = cli(
+        "push",
+        "--config",
+        str(write_config(repo)),
+        "--ci",
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert out.returncode == 0, out.stderr
+    text = summary.read_text()
+    assert "# Release report: sample" in text and "- Outcome: nothing_to_release" in text
