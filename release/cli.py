@@ -116,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="why the matching --skip-gate is skipped (goes in the report)",
     )
+    push.add_argument("--yes", action="store_true", help="do not ask before the first change")
+    push.add_argument(
+        "--open", action="store_true", help="after a release, open its page on the first registry"
+    )
     push.add_argument(
         "--fail-fast",
         action="store_true",
@@ -124,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     rollback.add_argument("--dry-run", action="store_true", help="show what would be undone")
     rollback.add_argument("--to-version", metavar="VERSION", help="a journaled release to undo")
     for command in (push, rollback):
+        command.add_argument("--quiet", action="store_true", help="no progress lines")
         command.add_argument(
             "--env-file",
             type=Path,
@@ -228,7 +233,7 @@ def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
         from release.envfile import apply_env_file
 
         apply_env_file(args.env_file)
-    progress = Progress(console, plain=ci)
+    progress = Progress(console, plain=ci, quiet=args.quiet)
     if args.verb == "rollback":
         from release.rollback import RollbackOptions, rollback_release
 
@@ -252,7 +257,11 @@ def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
     for path in configs:
         try:
             loaded = load_config(path)
-            report = push(loaded, PushOptions(_options(args), ci, args.resume, skips), progress)
+            confirm = _asker(console) if _interactive(args, ci) else None
+            push_options = PushOptions(_options(args), ci, args.resume, skips, confirm)
+            report = push(loaded, push_options, progress)
+            if args.open and report.outcome is Outcome.RELEASED:
+                _open_release_page(loaded, report)
         except ReleaseError as exc:
             if len(configs) == 1:
                 raise
@@ -422,3 +431,29 @@ def _config(args: argparse.Namespace, console: Console) -> int:
             for p in r["problems"]:
                 console.print(f"     {p['what']}\n       fix: {p['fix']}", markup=False)
     return 0 if all(r["ok"] for r in results) else 2
+
+
+def _interactive(args: argparse.Namespace, ci: bool) -> bool:
+    import sys
+
+    return not (ci or args.yes or args.json or args.resume) and sys.stdin.isatty()
+
+
+def _asker(console: Console) -> Any:
+    from rich.prompt import Confirm
+
+    def confirm(plan: Any) -> bool:
+        print_plan(plan, console)
+        question = f"Release {plan.project} {plan.next_version_str} (tag {plan.tag})?"
+        return bool(Confirm.ask(question, console=console, default=False))
+
+    return confirm
+
+
+def _open_release_page(loaded: LoadedConfig, report: Report) -> None:
+    from release.ops.browser import open_page, release_page
+    from release.push import package_names
+
+    target = next(iter(loaded.config.targets), None)
+    if target is not None and report.version:
+        open_page(release_page(target, package_names(loaded), report.version))

@@ -6,6 +6,7 @@ import json
 import shutil
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,8 @@ class PushOptions:
     ci: bool = False
     resume: bool = False
     skips: dict[str, str] = field(default_factory=dict)  # gate name -> the reason given
+    # Asked after validation, before the first change (interactive pushes); False cancels.
+    confirm: Callable[[Plan], bool] | None = None
 
 
 class IncompleteRelease(ReleaseError):
@@ -151,6 +154,18 @@ def _fresh(
         report = _invalid(plan, problems)
         report.gates = [g.to_dict() for g in gates]
         return report
+    if options.confirm is not None and not options.confirm(plan):
+        return Report(
+            project=plan.project,
+            version=plan.next_version_str,
+            tag=plan.tag,
+            outcome=Outcome.NOTHING,
+            exit_code=0,
+            next_actor="none",
+            operator_action="none",
+            summary="cancelled at the prompt; nothing was changed",
+            gates=[g.to_dict() for g in gates],
+        )
     record = ReleaseRecord.from_plan(plan, *names)
     journal = Journal.create(directory, f"{stamp}-{plan.tag}")
     journal.write("release", record=record.to_dict(), gates=[g.to_dict() for g in gates])

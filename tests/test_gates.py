@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +165,44 @@ def test_skip_needs_a_skippable_gate_and_a_reason(repo: Repo) -> None:
         }
     ]
     assert SECRET not in done.stdout + done.stderr
+
+
+def test_interactive_push_asks_first_and_no_changes_nothing(repo: Repo) -> None:
+    import pty
+    import select
+    import time
+
+    with_remote(repo)
+    repo.commit("fix: x")
+    repo.git("push", "-q", "origin", "main")
+    before = repo.user_state()
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "release", "push", "--config", str(write_config(repo))],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env={**os.environ, "CI": "", "NO_COLOR": "1"},
+    )
+    os.close(secondary)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"Release sample 1.2.1 (tag v1.2.1)?" not in seen and time.monotonic() < deadline:
+        if select.select([primary], [], [], 1)[0]:
+            try:
+                seen += os.read(primary, 4096)
+            except OSError:  # the child closed the terminal
+                break
+    plain = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", seen)
+    assert b"next version     1.2.1" in plain, plain.decode(errors="replace")
+    os.write(primary, b"n\n")
+    while proc.poll() is None and time.monotonic() < deadline:
+        if select.select([primary], [], [], 1)[0]:
+            try:
+                seen += os.read(primary, 4096)
+            except OSError:
+                break
+    assert proc.wait(timeout=30) == 0
+    os.close(primary)
+    assert b"cancelled at the prompt; nothing was changed" in seen
+    assert repo.user_state() == before

@@ -58,6 +58,12 @@ def npm_config(registry: NpmRegistry) -> Iterator[dict[str, str]]:
             "npm_config_fund": "false",
             "npm_config_audit": "false",
             "npm_config_cache": str(directory / "cache"),
+            "npm_config_globalconfig": str(directory / "global-npmrc"),
+            # npm retries a dead registry for over a minute by default: fail fast instead.
+            "npm_config_fetch_retries": "1",
+            "npm_config_fetch_retry_mintimeout": "1000",
+            "npm_config_fetch_retry_maxtimeout": "3000",
+            "npm_config_fetch_timeout": "60000",
             # Our commit and tag are the only ones: npm version must not make its own.
             "npm_config_git_tag_version": "false",
         }
@@ -90,8 +96,14 @@ def has_version(registry: NpmRegistry, package: str, version: str) -> bool:
 def token_rejected(registry: NpmRegistry) -> bool:
     """Whether the registry refuses the token (asked with `whoami`, publishing nothing)."""
     base = registry.url if registry.url.endswith("/") else registry.url + "/"
-    status, _ = request(base + "-/whoami", headers=registry.auth_header())
-    return status in (401, 403)
+    status, body = request(base + "-/whoami", headers=registry.auth_header())
+    if status in (401, 403):
+        return True
+    # verdaccio answers an unknown token with 200 and no user name.
+    try:
+        return status == 200 and not json.loads(body or b"{}").get("username")
+    except ValueError:
+        return False
 
 
 def pack(source: Path, dest: Path, env: dict[str, str]) -> Path:
