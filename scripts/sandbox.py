@@ -1,10 +1,12 @@
-"""Run the local release sandbox: pypiserver, git daemon and the demo project under .sandbox/."""
+"""Run the local release sandbox: pypiserver, verdaccio, git daemon and the demo project."""
 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import importlib.util
+import json
 import os
 import secrets
 import shutil
@@ -27,8 +29,10 @@ EXAMPLE = ROOT / "examples" / "demo"
 HOST = "127.0.0.1"
 PYPI_PORT = 18080
 GIT_PORT = 19418
+NPM_PORT = 14873
 PYPI_URL = f"http://{HOST}:{PYPI_PORT}/"
 GIT_URL = f"git://{HOST}:{GIT_PORT}/"
+NPM_URL = f"http://{HOST}:{NPM_PORT}/"
 
 PYPI_DIR = SANDBOX / "pypi"
 PACKAGES_DIR = PYPI_DIR / "packages"
@@ -39,6 +43,17 @@ REMOTE = GIT_BASE / "demo.git"
 REMOTE_URL = f"{GIT_URL}demo.git"
 CREDENTIALS = SANDBOX / "credentials.env"
 PYPI_USERNAME = "sandbox"
+
+NPM_DIR = SANDBOX / "npm"
+NPM_STORAGE = NPM_DIR / "storage"
+NPM_HTPASSWD = NPM_DIR / "htpasswd"
+NPM_CONFIG = NPM_DIR / "config.yaml"
+NPM_USERNAME = "sandbox"
+NPM_EMAIL = "sandbox@example.invalid"
+REGISTRY_PACKAGE = ROOT / "registry"
+VERDACCIO_BIN = REGISTRY_PACKAGE / "node_modules" / "verdaccio" / "bin" / "verdaccio"
+VERDACCIO_INSTALL = ["npm", "ci", "--prefix", "registry"]
+INSTALL_TIMEOUT = 600.0
 
 DEMO_NAME = "Demo Dev"
 DEMO_EMAIL = "demo@example.invalid"
@@ -241,6 +256,25 @@ def pypi_command() -> list[str]:
     ]
 
 
+def npm_ready() -> bool:
+    try:
+        with urllib.request.urlopen(f"{NPM_URL}-/ping", timeout=1) as response:
+            return int(response.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def verdaccio_command() -> list[str]:
+    return [
+        "node",
+        str(VERDACCIO_BIN),
+        "--config",
+        str(NPM_CONFIG),
+        "--listen",
+        f"{HOST}:{NPM_PORT}",
+    ]
+
+
 def git_daemon_command() -> list[str]:
     return [
         "git",
@@ -294,7 +328,20 @@ GIT_DAEMON = Service(
     env=git_env,
 )
 
-SERVICES = (PYPISERVER, GIT_DAEMON)
+VERDACCIO = Service(
+    name="verdaccio",
+    port=NPM_PORT,
+    url=NPM_URL,
+    pid_file=SANDBOX / "verdaccio.pid",
+    log_file=SANDBOX / "verdaccio.log",
+    # verdaccio sets its process title, so /proc/PID/cmdline reads just "verdaccio".
+    marker="verdaccio",
+    command=verdaccio_command,
+    ready=npm_ready,
+    env=lambda: dict(os.environ),
+)
+
+SERVICES = (PYPISERVER, GIT_DAEMON, VERDACCIO)
 
 
 # --- credentials --------------------------------------------------------------------------------
@@ -309,28 +356,46 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def ensure_credentials() -> tuple[str, str]:
-    """Read the sandbox credentials, creating them (once) in a 0600 file."""
-    if CREDENTIALS.exists():
-        values = read_env_file(CREDENTIALS)
-        username, password = values.get("PYPI_USERNAME"), values.get("PYPI_PASSWORD")
-        if username and password:
-            CREDENTIALS.chmod(0o600)
-            return username, password
-        say(f"{rel(CREDENTIALS)} lacks PYPI_USERNAME or PYPI_PASSWORD; writing new ones")
-    username, password = PYPI_USERNAME, secrets.token_urlsafe(24)
+def write_credentials(values: dict[str, str]) -> None:
     tmp = CREDENTIALS.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
-    # Created 0600 from the start, so the password is never readable by others.
+    # Created 0600 from the start, so no secret is ever readable by others.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(
-            "# Sandbox index credentials; load with: set -a; . .sandbox/credentials.env; set +a\n"
-            f"PYPI_USERNAME={username}\nPYPI_PASSWORD={password}\n"
+            "# Sandbox index and npm registry credentials; load with:"
+            " set -a; . .sandbox/credentials.env; set +a\n"
         )
+        out.writelines(f"{key}={value}\n" for key, value in values.items())
     tmp.replace(CREDENTIALS)
-    say(f"credentials written to {rel(CREDENTIALS)} (mode 0600)")
-    return username, password
+
+
+def ensure_credentials() -> tuple[str, str]:
+    """Read the sandbox credentials, creating them (once) in a 0600 file.
+
+    Returns the index user and password; the npm user and password are kept in the same
+    file (NPM_USERNAME, NPM_PASSWORD) and its token (NPM_TOKEN) by `ensure_npm_user`.
+    """
+    values = read_env_file(CREDENTIALS) if CREDENTIALS.exists() else {}
+    missing: list[str] = []
+    if not (values.get("PYPI_USERNAME") and values.get("PYPI_PASSWORD")):
+        if CREDENTIALS.exists():
+            say(f"{rel(CREDENTIALS)} lacks PYPI_USERNAME or PYPI_PASSWORD; writing new ones")
+        values["PYPI_USERNAME"] = PYPI_USERNAME
+        values["PYPI_PASSWORD"] = secrets.token_urlsafe(24)
+        missing.append("index")
+    if not (values.get("NPM_USERNAME") and values.get("NPM_PASSWORD")):
+        values["NPM_USERNAME"] = NPM_USERNAME
+        values["NPM_PASSWORD"] = secrets.token_urlsafe(24)
+        # A token belongs to a password; a new password gets a new token.
+        values.pop("NPM_TOKEN", None)
+        missing.append("npm")
+    if missing:
+        write_credentials(values)
+        say(f"{' and '.join(missing)} credentials written to {rel(CREDENTIALS)} (mode 0600)")
+    else:
+        CREDENTIALS.chmod(0o600)
+    return values["PYPI_USERNAME"], values["PYPI_PASSWORD"]
 
 
 def write_htpasswd(username: str, password: str) -> None:
@@ -355,6 +420,190 @@ def check_tools() -> None:
         )
     if shutil.which("git") is None:
         raise SandboxError("git is not on PATH; install git and run `up` again")
+    absent = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if absent:
+        raise SandboxError(
+            f"{' and '.join(absent)} not on PATH; the sandbox npm registry (verdaccio) needs "
+            "Node.js 20 or later with npm; install them and run `up` again"
+        )
+
+
+# --- the npm registry ---------------------------------------------------------------------------
+
+
+def ensure_verdaccio() -> None:
+    """Install verdaccio from registry/package-lock.json if it is not installed yet."""
+    if VERDACCIO_BIN.is_file():
+        return
+    command = " ".join(VERDACCIO_INSTALL)
+    if not (REGISTRY_PACKAGE / "package-lock.json").is_file():
+        raise SandboxError(f"{rel(REGISTRY_PACKAGE)}/package-lock.json is missing; restore it")
+    say(f"verdaccio is not installed; installing it: {command}")
+    env = dict(os.environ)
+    env.update(
+        {
+            "npm_config_update_notifier": "false",
+            "npm_config_audit": "false",
+            "npm_config_fund": "false",
+        }
+    )
+    result = subprocess.run(
+        VERDACCIO_INSTALL,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_TIMEOUT,
+        check=False,
+    )
+    if result.returncode != 0 or not VERDACCIO_BIN.is_file():
+        output = "\n".join((result.stdout + result.stderr).strip().splitlines()[-20:])
+        raise SandboxError(
+            f"`{command}` failed (exit {result.returncode}); fix the cause and run `up` again:\n"
+            f"{output}"
+        )
+    say(f"verdaccio installed into {rel(REGISTRY_PACKAGE)}/node_modules")
+
+
+def yaml_str(value: Path) -> str:
+    # A JSON string is a valid double-quoted YAML scalar, whatever characters a path holds.
+    return json.dumps(str(value))
+
+
+def write_verdaccio_config() -> None:
+    """verdaccio's config: local storage, htpasswd users, token publishing, no uplinks.
+
+    Without an `uplinks` section verdaccio never contacts another registry: a name it
+    does not hold is a 404, never a package fetched from npmjs.
+    """
+    NPM_DIR.mkdir(parents=True, exist_ok=True)
+    # The storage holds the token secret and htpasswd the password hashes: owner only.
+    NPM_DIR.chmod(0o700)
+    if not NPM_HTPASSWD.exists():
+        # verdaccio rewrites the file in place, so the mode set here is kept.
+        NPM_HTPASSWD.touch(mode=0o600)
+    NPM_CONFIG.write_text(
+        "\n".join(
+            [
+                f"# Generated by {rel(Path(__file__))}; no uplinks, on purpose.",
+                f"storage: {yaml_str(NPM_STORAGE)}",
+                "auth:",
+                "  htpasswd:",
+                f"    file: {yaml_str(NPM_HTPASSWD)}",
+                "    max_users: 10",
+                "packages:",
+                "  '**':",
+                "    access: $all",
+                "    publish: $authenticated",
+                "    unpublish: $authenticated",
+                "web:",
+                "  enable: false",
+                "log:",
+                "  type: stdout",
+                "  format: pretty",
+                "  level: http",
+                "",
+            ]
+        )
+    )
+
+
+def npm_whoami(token: str) -> str | None:
+    """The user a token belongs to (verdaccio answers `{}` for an unknown token)."""
+    request = urllib.request.Request(
+        f"{NPM_URL}-/whoami", headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    name = answer.get("username") if isinstance(answer, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def npm_user_token(username: str, password: str, *, login: bool) -> str | None:
+    """Add the user (or, with `login`, log it in) and return its token; None if it exists."""
+    body = {"name": username, "password": password, "email": NPM_EMAIL, "type": "user"}
+    request = urllib.request.Request(
+        f"{NPM_URL}-/user/org.couchdb.user:{username}",
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    if login:
+        basic = base64.b64encode(f"{username}:{password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {basic}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        if err.code == 409 and not login:
+            return None
+        if err.code == 401:
+            raise SandboxError(
+                f"the npm registry's user {username!r} has another password than the one in "
+                f"{rel(CREDENTIALS)}; run `up --reset` to recreate its storage and user"
+            ) from err
+        detail = err.read().decode(errors="replace").strip()
+        raise SandboxError(f"verdaccio refused user {username!r} ({err.code}): {detail}") from err
+    token = answer.get("token") if isinstance(answer, dict) else None
+    if not isinstance(token, str) or not token:
+        raise SandboxError(f"verdaccio answered without a token for user {username!r}")
+    return token
+
+
+def ensure_npm_user() -> str:
+    """Make sure the sandbox npm user exists and NPM_TOKEN in the credentials is valid."""
+    values = read_env_file(CREDENTIALS)
+    username, password = values["NPM_USERNAME"], values["NPM_PASSWORD"]
+    token = values.get("NPM_TOKEN")
+    if token and npm_whoami(token) == username:
+        say(f"npm user {username} exists; NPM_TOKEN in {rel(CREDENTIALS)} kept")
+        return username
+    new_token = npm_user_token(username, password, login=False)
+    action = "created"
+    if new_token is None:
+        new_token = npm_user_token(username, password, login=True)
+        action = "logged in"
+    if new_token is None:
+        raise SandboxError(
+            f"verdaccio gave no token to user {username!r}; see {rel(VERDACCIO.log_file)}"
+        )
+    values["NPM_TOKEN"] = new_token
+    write_credentials(values)
+    say(f"npm user {username} {action}; NPM_TOKEN written to {rel(CREDENTIALS)} (mode 0600)")
+    return username
+
+
+def npm_packages() -> list[str]:
+    """Names of the packages in the npm storage (scoped ones as @scope/name)."""
+    names: list[str] = []
+    if NPM_STORAGE.is_dir():
+        for item in sorted(NPM_STORAGE.iterdir()):
+            if not item.is_dir():
+                continue
+            if item.name.startswith("@"):
+                names.extend(f"{item.name}/{sub.name}" for sub in sorted(item.iterdir()))
+            else:
+                names.append(item.name)
+    return names
+
+
+def wipe_npm() -> None:
+    """Empty the npm registry: storage (packages, token secret) and users; stops it first."""
+    if VERDACCIO.pid() is not None:
+        # verdaccio keeps its package list and token secret in memory; restart it empty.
+        VERDACCIO.stop()
+    removed = len(npm_packages())
+    if NPM_STORAGE.exists():
+        shutil.rmtree(NPM_STORAGE)
+    NPM_HTPASSWD.unlink(missing_ok=True)
+    values = read_env_file(CREDENTIALS)
+    if values.pop("NPM_TOKEN", None) is not None:
+        write_credentials(values)
+    say(f"npm registry wiped ({removed} package(s) and its users removed)")
 
 
 # --- the demo project ---------------------------------------------------------------------------
@@ -527,11 +776,19 @@ def cmd_up(reset: bool) -> int:
     # Refuse before starting anything, so a busy port never leaves half a sandbox.
     for service in SERVICES:
         service.check_port()
+    ensure_verdaccio()
     username, password = ensure_credentials()
     if PYPISERVER.pid() is None:
         write_htpasswd(username, password)
     PYPISERVER.start()
     GIT_DAEMON.start()
+    if reset:
+        wipe_npm()
+    NPM_STORAGE.mkdir(parents=True, exist_ok=True)
+    if VERDACCIO.pid() is None:
+        write_verdaccio_config()
+    VERDACCIO.start()
+    npm_username = ensure_npm_user()
     if reset:
         wipe_packages()
         create_demo()
@@ -540,6 +797,7 @@ def cmd_up(reset: bool) -> int:
     else:
         create_demo()
     say(f"ready: index {PYPI_URL} (user {username}; password in {rel(CREDENTIALS)})")
+    say(f"ready: npm registry {NPM_URL} (user {npm_username}; NPM_TOKEN in {rel(CREDENTIALS)})")
     say(f"ready: remote {REMOTE_URL}; config configs/projects/demo.toml")
     return 0
 
@@ -569,6 +827,12 @@ def cmd_status() -> int:
             f"{'index':<11} {len(files)} file(s) in {rel(PACKAGES_DIR)}{': ' if files else ''}"
             + ", ".join(files)
         )
+    if NPM_STORAGE.is_dir():
+        names = npm_packages()
+        say(
+            f"{'npm':<11} {len(names)} package(s) in {rel(NPM_STORAGE)}{': ' if names else ''}"
+            + ", ".join(names)
+        )
     if (WORK / ".git").is_dir():
         try:
             head = git(["log", "-1", "--format=%h %s"], WORK).strip()
@@ -587,7 +851,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="sandbox.py",
         description=(
             f"Local release sandbox under {rel(SANDBOX)}/: pypiserver on {PYPI_URL}, "
-            f"git daemon on {GIT_URL}, and the demo project."
+            f"verdaccio (npm) on {NPM_URL}, git daemon on {GIT_URL}, and the demo project."
         ),
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -595,10 +859,13 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument(
         "--reset",
         action="store_true",
-        help="recreate the demo repository and its remote, and wipe the index's packages",
+        help=(
+            "recreate the demo repository and its remote, wipe the index's packages, and wipe"
+            " the npm registry's packages and users (the npm user is then created again)"
+        ),
     )
-    sub.add_parser("down", help="stop both servers")
-    sub.add_parser("status", help="show what runs; exit 1 unless both servers run")
+    sub.add_parser("down", help="stop the servers")
+    sub.add_parser("status", help="show what runs; exit 1 unless every server runs")
     args = parser.parse_args(argv)
     try:
         if args.command == "up":

@@ -1,8 +1,10 @@
-"""Real local services for tests: a pypiserver index and a git daemon on 127.0.0.1."""
+"""Real local services for tests: pypiserver, verdaccio and a git daemon on 127.0.0.1."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -16,18 +18,21 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import pytest
 
 __all__ = [
     "GitDaemon",
+    "NpmRegistry",
     "PypiServer",
     "ServiceError",
     "free_port",
     "git_daemon",
     "git_env",
+    "isolated_npm_env",
     "isolated_pip_env",
+    "npm_registry",
     "pip_install_from_index",
     "pypi_server",
 ]
@@ -37,6 +42,10 @@ START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 POLL_INTERVAL = 0.1
 LOG_TAIL_CHARS = 4000
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VERDACCIO_BIN = REPO_ROOT / "registry" / "node_modules" / "verdaccio" / "bin" / "verdaccio"
+VERDACCIO_INSTALL = "npm ci --prefix registry"
 
 
 class ServiceError(RuntimeError):
@@ -125,6 +134,31 @@ def isolated_pip_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
             "PIP_NO_INPUT": "1",
             "PYTHONNOUSERSITE": "1",
+        }
+    )
+    return env
+
+
+def isolated_npm_env(cache_dir: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment in which npm reads no host npmrc and no npm_config_* variable.
+
+    The cache lives in `cache_dir`, so the host's ~/.npm is never read or written; the
+    user and global config files are os.devnull unless a command passes `--userconfig`.
+    No update check, audit or funding request leaves the machine.
+    """
+    env = {
+        key: value
+        for key, value in (os.environ if base is None else base).items()
+        if not key.lower().startswith("npm_config_")
+    }
+    env.update(
+        {
+            "npm_config_cache": str(cache_dir),
+            "npm_config_userconfig": os.devnull,
+            "npm_config_globalconfig": os.devnull,
+            "npm_config_update_notifier": "false",
+            "npm_config_audit": "false",
+            "npm_config_fund": "false",
         }
     )
     return env
@@ -385,6 +419,243 @@ class GitDaemon:
         self.stop()
 
 
+def _yaml_str(value: str | Path) -> str:
+    # A JSON string is a valid double-quoted YAML scalar, whatever characters a path holds.
+    return json.dumps(str(value))
+
+
+class NpmRegistry:
+    """A real verdaccio npm registry: anyone reads, token holders publish, no uplinks.
+
+    Without an `uplinks` section verdaccio never contacts another registry: an unknown
+    package is a 404. Note that verdaccio, unlike npmjs, accepts an unpublished version
+    again, so no test may rely on that.
+    """
+
+    def __init__(
+        self,
+        base_dir: Path,
+        *,
+        username: str = "tester",
+        password: str | None = None,
+        email: str = "tester@example.invalid",
+        port: int | None = None,
+        node: str = "node",
+        verdaccio_bin: Path = VERDACCIO_BIN,
+    ) -> None:
+        self.base_dir = Path(base_dir)
+        self.username = username
+        self.password = password if password is not None else secrets.token_urlsafe(18)
+        self.email = email
+        self.port = port if port is not None else free_port()
+        self.node = node
+        self.verdaccio_bin = Path(verdaccio_bin)
+        self.storage_dir = self.base_dir / "storage"
+        self.htpasswd_path = self.base_dir / "htpasswd"
+        self.config_path = self.base_dir / "config.yaml"
+        self.log_path = self.base_dir / "verdaccio.log"
+        self.console_path = self.base_dir / "verdaccio.console.log"
+        self.url = f"http://{HOST}:{self.port}/"
+        self._token: str | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __repr__(self) -> str:
+        # Password and token stay out of reprs, which pytest prints on failures.
+        return f"NpmRegistry(url={self.url!r}, username={self.username!r}, token='***')"
+
+    @property
+    def token(self) -> str:
+        """The auth token of `username`, created by `start()`."""
+        if self._token is None:
+            raise ServiceError(f"{self!r} has no token yet; start() the registry first")
+        return self._token
+
+    @property
+    def auth_key(self) -> str:
+        """The npmrc key prefix of this registry: `//127.0.0.1:PORT/`."""
+        return f"//{HOST}:{self.port}/"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def package_url(self, name: str) -> str:
+        """The packument URL of a package (a scoped name's slash is escaped, as npm does)."""
+        return f"{self.url}{name.replace('/', '%2f')}"
+
+    def packument(self, name: str) -> dict[str, Any] | None:
+        """The package document as the registry serves it, or None if it has no such package."""
+        try:
+            with urllib.request.urlopen(self.package_url(name), timeout=10) as response:
+                data: dict[str, Any] = json.loads(response.read())
+                return data
+        except urllib.error.HTTPError as err:
+            if err.code == 404:
+                return None
+            raise ServiceError(f"GET {self.package_url(name)} answered {err.code}") from err
+        except (urllib.error.URLError, OSError) as err:
+            raise ServiceError(f"GET {self.package_url(name)} failed: {err}") from err
+
+    def config_text(self) -> str:
+        return "\n".join(
+            [
+                "# Generated by tests/services.py; no uplinks, so nothing is fetched elsewhere.",
+                f"storage: {_yaml_str(self.storage_dir)}",
+                "auth:",
+                "  htpasswd:",
+                f"    file: {_yaml_str(self.htpasswd_path)}",
+                "    max_users: 100",
+                "packages:",
+                "  '**':",
+                "    access: $all",
+                "    publish: $authenticated",
+                "    unpublish: $authenticated",
+                "web:",
+                "  enable: false",
+                "log:",
+                "  type: file",
+                f"  path: {_yaml_str(self.log_path)}",
+                "  level: http",
+                "",
+            ]
+        )
+
+    def command(self) -> list[str]:
+        return [
+            self.node,
+            str(self.verdaccio_bin),
+            "--config",
+            str(self.config_path),
+            "--listen",
+            f"{HOST}:{self.port}",
+        ]
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}-/ping", timeout=1) as response:
+                return int(response.status) == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def _logs(self) -> str:
+        return (
+            f"log {self.log_path}:\n{_log_tail(self.log_path)}\n"
+            f"console {self.console_path}:\n{_log_tail(self.console_path)}"
+        )
+
+    def _user_request(self, name: str, password: str, *, login: bool) -> str:
+        body = json.dumps(
+            {"name": name, "password": password, "email": self.email, "type": "user", "roles": []}
+        ).encode()
+        request = urllib.request.Request(
+            f"{self.url}-/user/org.couchdb.user:{name}",
+            data=body,
+            method="PUT",
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        if login:
+            basic = base64.b64encode(f"{name}:{password}".encode()).decode()
+            request.add_header("Authorization", f"Basic {basic}")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                answer: dict[str, Any] = json.loads(response.read())
+        except urllib.error.HTTPError as err:
+            detail = err.read().decode(errors="replace").strip()
+            raise ServiceError(
+                f"verdaccio refused {'login' if login else 'adding'} user {name!r} "
+                f"({err.code}): {detail}"
+            ) from err
+        token = answer.get("token")
+        if not isinstance(token, str) or not token:
+            raise ServiceError(f"verdaccio answered without a token for user {name!r}: {answer}")
+        return token
+
+    def add_user(self, name: str, password: str) -> str:
+        """Create a user (`PUT /-/user/org.couchdb.user:NAME`) and return its token."""
+        return self._user_request(name, password, login=False)
+
+    def login(self, name: str, password: str) -> str:
+        """Return a new token for an existing user (the same PUT, with basic auth)."""
+        return self._user_request(name, password, login=True)
+
+    def npmrc(self, path: Path) -> Path:
+        """Write a 0600 npmrc holding this registry's URL and token; return its path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # O_CREAT's mode applies only to a new file; an existing one is narrowed too.
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(f"{self.auth_key}:_authToken={self.token}\nregistry={self.url}\n")
+        return path
+
+    def start(self, timeout: float = START_TIMEOUT) -> Self:
+        if self.running:
+            return self
+        if not self.verdaccio_bin.is_file():
+            raise ServiceError(
+                f"verdaccio is not installed ({self.verdaccio_bin} is missing); "
+                f"install it from {REPO_ROOT} with: {VERDACCIO_INSTALL}"
+            )
+        self.storage_dir.mkdir(parents=True, exist_ok=True)
+        if not self.htpasswd_path.exists():
+            # verdaccio rewrites the file in place, so the hashes stay owner-only.
+            self.htpasswd_path.touch(mode=0o600)
+        self.config_path.write_text(self.config_text())
+        with self.console_path.open("ab") as console:
+            self._proc = subprocess.Popen(
+                self.command(),
+                cwd=self.base_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=console,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                code = self._proc.returncode
+                self._proc = None
+                raise ServiceError(
+                    f"verdaccio exited with code {code} before answering on {self.url}; "
+                    f"{self._logs()}"
+                )
+            if self._answers():
+                break
+            time.sleep(POLL_INTERVAL)
+        else:
+            self.stop()
+            raise ServiceError(
+                f"verdaccio did not answer on {self.url}-/ping within {timeout:.0f}s; "
+                f"{self._logs()}"
+            )
+        try:
+            self._token = self.add_user(self.username, self.password)
+        except ServiceError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        if self._proc is not None:
+            _stop_process_group(self._proc, timeout)
+            self._proc = None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
 def _run_git(args: list[str], cwd: Path | None = None, timeout: float = 30) -> str:
     result = subprocess.run(
         ["git", *args],
@@ -466,6 +737,14 @@ def git_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitDaemon]:
     daemon = GitDaemon(root / "repos", log_path=root / "git-daemon.log")
     with daemon:
         yield daemon
+
+
+@pytest.fixture(scope="session")
+def npm_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NpmRegistry]:
+    """A started verdaccio for the whole session; user `tester` with a token, no uplinks."""
+    registry = NpmRegistry(tmp_path_factory.mktemp("verdaccio"), username="tester")
+    with registry:
+        yield registry
 
 
 @pytest.fixture
