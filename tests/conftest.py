@@ -10,6 +10,12 @@ from typing import Any
 
 import pytest
 from gitrepo import Repo
+from services import (  # noqa: F401 - the real local services, for every test module
+    git_daemon,
+    npm_registry,
+    pip_install_from_index,
+    pypi_server,
+)
 
 from release.cli import main
 

@@ -131,3 +131,70 @@ def make_sample(
         + extra
     )
     return Sample(repo, config, dist, module, remote)
+
+
+PACKAGE_JSON = """\
+{{
+  "name": "{name}",
+  "version": "1.2.0",
+  "description": "A sample npm package released by the tests.",
+  "main": "index.js",
+  "scripts": {{
+    "version:patch": "npm version patch --no-git-tag-version",
+    "version:minor": "npm version minor --no-git-tag-version",
+    "version:major": "npm version major --no-git-tag-version"
+  }},
+  "license": "MIT"
+}}
+"""
+
+
+def make_npm_sample(
+    base: Path,
+    name: str,
+    registry_url: str,
+    *,
+    index_url: str | None = None,
+    version_command: bool = False,
+) -> Sample:
+    """An npm package at 1.2.0 (or a dual npm + Python project with `index_url`), one feature."""
+    module = name.replace("-", "_")
+    remote = base / f"{name}.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo = Repo(base / name)
+    files = {
+        "package.json": PACKAGE_JSON.format(name=name),
+        "index.js": "exports.greet = (name) => `Hello, ${name}!`;\n",
+        "CHANGELOG.md": "# Changelog\n\n<!-- towncrier release notes start -->\n",
+        ".gitignore": "node_modules/\n*.tgz\ndist/\nbuild/\n*.egg-info/\n",
+    }
+    version_files = ["package.json:version"]
+    if index_url:
+        files["pyproject.toml"] = PYPROJECT.format(dist=name)
+        files[f"src/{module}/__init__.py"] = '__version__ = "1.2.0"\n'
+        files["README.md"] = f"# {name}\n"
+        version_files = ["pyproject.toml:project.version", "package.json:version"]
+    repo.commit("chore: initial import", files)
+    repo.tag("v1.2.0")
+    repo.git("remote", "add", "origin", remote.as_uri())
+    repo.git("push", "-q", "origin", "main", "v1.2.0")
+    repo.git("branch", "-q", "--set-upstream-to=origin/main")
+    repo.commit("feat: greet loudly", {"index.js": "exports.greet = (n) => `HELLO, ${n}!`;\n"})
+    repo.git("push", "-q", "origin", "main")
+    version = (
+        '[version]\ncommand = "npm run --silent version:{bump}"\n'
+        if version_command
+        else f"[version]\nfiles = {json.dumps(version_files)}\n"
+    )
+    targets = (
+        f'[[targets]]\nname = "npm"\nkind = "npm"\nregistry = "{registry_url}"\n'
+        'token_env = "TEST_NPM_TOKEN"\n'
+    )
+    if index_url:
+        targets = (
+            f'[[targets]]\nname = "local"\nkind = "pypi"\nurl = "{index_url}"\n'
+            'username_env = "TEST_PYPI_USERNAME"\npassword_env = "TEST_PYPI_PASSWORD"\n\n'
+        ) + targets
+    config = base / f"{name}.toml"
+    config.write_text(f'name = "{name}"\npath = "{name}"\n\n{version}\n{targets}')
+    return Sample(repo, config, name, module, remote)

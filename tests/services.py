@@ -143,7 +143,7 @@ def isolated_npm_env(cache_dir: Path, base: Mapping[str, str] | None = None) -> 
     """Environment in which npm reads no host npmrc and no npm_config_* variable.
 
     The cache lives in `cache_dir`, so the host's ~/.npm is never read or written; the
-    user and global config files are os.devnull unless a command passes `--userconfig`.
+    user and global config files are empty ones under it unless a command passes `--userconfig`.
     No update check, audit or funding request leaves the machine.
     """
     env = {
@@ -154,8 +154,9 @@ def isolated_npm_env(cache_dir: Path, base: Mapping[str, str] | None = None) -> 
     env.update(
         {
             "npm_config_cache": str(cache_dir),
-            "npm_config_userconfig": os.devnull,
-            "npm_config_globalconfig": os.devnull,
+            # Two different empty files: npm refuses to load one file as both.
+            "npm_config_userconfig": str(cache_dir / "user-npmrc"),
+            "npm_config_globalconfig": str(cache_dir / "global-npmrc"),
             "npm_config_update_notifier": "false",
             "npm_config_audit": "false",
             "npm_config_fund": "false",

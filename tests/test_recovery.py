@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from filelock import FileLock
 from sample import Sample, index_files, make_sample
-from services import PypiServer, pypi_server  # noqa: F401 - the session fixture
+from services import PypiServer
 
 pytestmark = pytest.mark.services
 
@@ -60,7 +60,7 @@ def release(
 
 
 @pytest.fixture
-def sample(tmp_path: Path, pypi_server: PypiServer) -> Sample:  # noqa: F811
+def sample(tmp_path: Path, pypi_server: PypiServer) -> Sample:
     return make_sample(tmp_path, f"recovery-{os.getpid()}-{next(_names)}", pypi_server.url)
 
 
@@ -88,7 +88,7 @@ def assert_restored(before: dict[str, object], sample: Sample, server: PypiServe
 
 
 @pytest.mark.parametrize("point", STEPS + AFTER)
-def test_crash_then_rollback(sample: Sample, pypi_server: PypiServer, point: str) -> None:  # noqa: F811
+def test_crash_then_rollback(sample: Sample, pypi_server: PypiServer, point: str) -> None:
     before = sample.world(pypi_server.simple_url)
     code, _, _ = release(sample, pypi_server, "push", env={"RELEASE_TEST_KILL_AT": point})
     assert code == -9
@@ -105,7 +105,7 @@ def test_crash_then_rollback(sample: Sample, pypi_server: PypiServer, point: str
 
 
 @pytest.mark.parametrize("point", STEPS + AFTER)
-def test_crash_then_resume(sample: Sample, pypi_server: PypiServer, point: str) -> None:  # noqa: F811
+def test_crash_then_resume(sample: Sample, pypi_server: PypiServer, point: str) -> None:
     code, _, _ = release(sample, pypi_server, "push", env={"RELEASE_TEST_KILL_AT": point})
     assert code == -9
     code, data, stderr = release(sample, pypi_server, "push", "--resume")
@@ -119,7 +119,7 @@ def test_crash_then_resume(sample: Sample, pypi_server: PypiServer, point: str) 
 
 def test_rollback_after_a_full_release_then_release_again(
     sample: Sample,
-    pypi_server: PypiServer,  # noqa: F811
+    pypi_server: PypiServer,
 ) -> None:
     before = sample.world(pypi_server.simple_url)
     code, data, stderr = release(sample, pypi_server, "push")
@@ -140,7 +140,7 @@ def test_rollback_after_a_full_release_then_release_again(
     assert data["version"] == "1.3.0"
 
 
-def test_a_second_push_is_refused_while_one_runs(sample: Sample, pypi_server: PypiServer) -> None:  # noqa: F811
+def test_a_second_push_is_refused_while_one_runs(sample: Sample, pypi_server: PypiServer) -> None:
     lock_dir = sample.repo.root / ".git" / "release" / sample.dist
     lock_dir.mkdir(parents=True)
     (lock_dir / "release.lock.info").write_text("pid 4242 on ci-runner since 2026-11-21 10:00:00")
@@ -152,7 +152,7 @@ def test_a_second_push_is_refused_while_one_runs(sample: Sample, pypi_server: Py
     assert_restored(before, sample, pypi_server)
 
 
-def test_journal_lists_releases_and_their_state(sample: Sample, pypi_server: PypiServer) -> None:  # noqa: F811
+def test_journal_lists_releases_and_their_state(sample: Sample, pypi_server: PypiServer) -> None:
     release(sample, pypi_server, "push", env={"RELEASE_TEST_KILL_AT": "build"})
     code, data, _ = release(sample, pypi_server, "journal")
     assert code == 0
@@ -189,7 +189,7 @@ def _push_and_signal(sample: Sample, server: PypiServer, when: str) -> tuple[int
     return proc.returncode, json.loads(out)
 
 
-def test_sigterm_before_publishing_rolls_back(sample: Sample, pypi_server: PypiServer) -> None:  # noqa: F811
+def test_sigterm_before_publishing_rolls_back(sample: Sample, pypi_server: PypiServer) -> None:
     before = sample.world(pypi_server.simple_url)
     code, report = _push_and_signal(sample, pypi_server, "-> build ...")
     assert code == 1
@@ -198,7 +198,7 @@ def test_sigterm_before_publishing_rolls_back(sample: Sample, pypi_server: PypiS
     assert_restored(before, sample, pypi_server)
 
 
-def test_sigterm_after_publishing_stops_resumable(sample: Sample, pypi_server: PypiServer) -> None:  # noqa: F811
+def test_sigterm_after_publishing_stops_resumable(sample: Sample, pypi_server: PypiServer) -> None:
     code, report = _push_and_signal(sample, pypi_server, "-> publish local ...")
     assert code == 3
     assert report["outcome"] == "needs_operator"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from sample import Sample, make_sample
-from services import PypiServer, free_port, pypi_server  # noqa: F401 - the session fixture
+from services import PypiServer, free_port
 
 pytestmark = pytest.mark.services
 _names = itertools.count()
@@ -43,13 +43,13 @@ def status(sample: Sample, server: PypiServer) -> dict[str, Any]:
 
 
 @pytest.fixture
-def sample(tmp_path: Path, pypi_server: PypiServer) -> Sample:  # noqa: F811
+def sample(tmp_path: Path, pypi_server: PypiServer) -> Sample:
     return make_sample(tmp_path, f"status-{os.getpid()}-{next(_names)}", pypi_server.url)
 
 
 def test_status_after_release_failed_publish_and_rollback(
     sample: Sample,
-    pypi_server: PypiServer,  # noqa: F811
+    pypi_server: PypiServer,
 ) -> None:
     before = status(sample, pypi_server)
     assert (before["files_version"], before["local_tag"], before["remote_tag"]) == (
