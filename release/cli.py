@@ -53,6 +53,11 @@ def _project_args(command: argparse.ArgumentParser, *, many: bool, path: bool = 
         )
     command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     command.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show every command the tool runs and its output (masked)",
+    )
+    command.add_argument(
         "--ci",
         action="store_true",
         help="non-interactive: plain timestamped lines, no colour, no prompts",
@@ -140,6 +145,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "verbose", False):
+        _verbose_logging()
     ci = bool(args.ci) or os.environ.get("CI", "").lower() in ("1", "true")
     console = Console(highlight=False, soft_wrap=True, no_color=ci or None, stderr=args.json)
     errors = Console(stderr=True, highlight=False, soft_wrap=True, no_color=ci or None)
@@ -457,3 +464,17 @@ def _open_release_page(loaded: LoadedConfig, report: Report) -> None:
     target = next(iter(loaded.config.targets), None)
     if target is not None and report.version:
         open_page(release_page(target, package_names(loaded), report.version))
+
+
+def _verbose_logging() -> None:
+    import logging
+    import sys
+
+    from release.masking import MaskingFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(MaskingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("release")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)

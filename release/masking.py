@@ -41,3 +41,15 @@ def mask(text: str) -> str:
         text = text.replace(secret, "***")
     text = _URL_CREDENTIALS.sub(r"\g<scheme>\g<user>:***@", text)
     return _KNOWN_SHAPES.sub("***", text)
+
+
+class MaskingFilter:
+    """A logging filter that masks secrets in every record, whoever logs it."""
+
+    def filter(self, record: object) -> bool:
+        import logging
+
+        assert isinstance(record, logging.LogRecord)
+        record.msg = mask(record.getMessage())
+        record.args = ()
+        return True

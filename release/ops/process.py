@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import shlex
 import subprocess
@@ -28,6 +29,8 @@ class _ChildClock:
 
 
 child_clock = _ChildClock()
+# `--verbose` shows every command and its output through this logger (masked).
+log = logging.getLogger("release.process")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ def run(
     CommandError with the masked output unless `check` is false.
     """
     full_env = ({**os.environ, **env} if inherit_env else dict(env)) if env is not None else None
+    log.debug("$ %s%s", quote(args), f"   (in {cwd})" if cwd else "")
     started = time.monotonic()
     try:
         proc = subprocess.run(
@@ -86,6 +90,9 @@ def run(
     finally:
         child_clock.add(time.monotonic() - started)
     result = Result(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+    if log.isEnabledFor(logging.DEBUG):
+        output = (proc.stdout + proc.stderr).strip()
+        log.debug("  exit %d%s", proc.returncode, f"\n{output}" if output else "")
     if check and proc.returncode != 0:
         raise CommandError(
             quote(args), proc.returncode, mask(proc.stdout + proc.stderr), str(cwd or "")
