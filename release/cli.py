@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -226,7 +227,8 @@ def _plan(args: argparse.Namespace, console: Console) -> int:
         out: dict[str, Any] = data[0] if len(data) == 1 else {"plans": data}
         if inferred_text is not None:
             out["inferred_config"] = inferred_text
-        print(json.dumps(out, indent=2))
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
         return 0
     for plan in plans:
         print_plan(plan, console)

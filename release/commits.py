@@ -15,7 +15,7 @@ _REVERT = re.compile(r"^This reverts commit (?P<sha>[0-9a-f]{7,40})", re.MULTILI
 _GIT_REVERT_SUBJECT = re.compile(r'^Revert "(?P<subject>.+)"\s*$')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One releasable or ignorable change found in the history."""
 
@@ -67,12 +67,30 @@ def _parser() -> Any:
 
 
 _LEVELS = {0: Bump.NONE, 1: Bump.NONE, 2: Bump.PATCH, 3: Bump.MINOR, 4: Bump.MAJOR}
+_SQUASH_HEADERS = re.compile(r"^[\t ]*(?:commit [0-9a-f]+|Squashed commit of the following)", re.M)
+
+
+@cache
+def _squash_hint() -> re.Pattern[str]:
+    """A later line that opens another conventional commit (a squash), as the parser sees it."""
+    types = "|".join(re.escape(t) for t in _parser().options.allowed_tags)
+    return re.compile(rf"^(?:[\t ]*[*-][\t ]+|[\t ]+)?(?:{types})\b(?:\([^\n]*\))?!?:\s", re.M)
+
+
+def _split_squashed(parser: Any, message: str) -> list[str]:
+    """The commits a message holds. Only a message whose later lines open another
+    conventional commit goes through the parser's (costly) squash splitting; for the
+    others it would return the message itself."""
+    rest = message.partition("\n")[2]
+    if rest and (_SQUASH_HEADERS.search(rest) or _squash_hint().search(rest)):
+        return list(parser.unsquash_commit_message(message)) or [message]
+    return [message]
 
 
 def parse_message(sha: str, message: str) -> list[Change]:
     """The conventional changes in one commit message (a squash commit may hold several)."""
     parser = _parser()
-    messages = parser.unsquash_commit_message(message) or [message]
+    messages = _split_squashed(parser, message)
     changes = []
     for text in messages:
         parsed = parser.parse_message(text)
@@ -92,13 +110,43 @@ def parse_message(sha: str, message: str) -> list[Change]:
     return changes
 
 
-def analyse(entries: Iterable[LogEntry], *, stop_at_major: bool = False) -> Analysis:
+# Parsed commits by id: (type, scope, subject, bump, breaking descriptions) per change.
+ParseCache = dict[str, tuple[tuple[str, str, str, int, tuple[str, ...]], ...]]
+
+
+def parser_version() -> str:
+    """Cached parses are valid for one version of the parser and of this cache's format."""
+    from importlib.metadata import version
+
+    return f"1:{version('python-semantic-release')}"
+
+
+def _parsed(entry: LogEntry, cache: ParseCache | None) -> list[Change]:
+    if cache is not None:
+        hit = cache.get(entry.sha)
+        if hit is not None:
+            return [Change(entry.sha, t, sc, su, Bump(b), br) for t, sc, su, b, br in hit]
+    changes = parse_message(entry.sha, entry.message)
+    if cache is not None:
+        cache[entry.sha] = tuple(
+            (c.type, c.scope, c.subject, int(c.bump), c.breaking) for c in changes
+        )
+    return changes
+
+
+def analyse(
+    entries: Iterable[LogEntry],
+    *,
+    stop_at_major: bool = False,
+    cache: ParseCache | None = None,
+) -> Analysis:
     """Decide the bump from commits (newest first), the way python-semantic-release does.
 
     Merge commits are skipped (their branches' commits are read one by one). A
     `git revert` of a commit inside the range cancels both; a revert of an
     already released commit is a patch-level change. With `stop_at_major`, reading
     ends at the first breaking change, for callers that need only the version.
+    `cache` (filled as it goes) spares parsing commits seen before.
     """
     result = Analysis()
     reverted: set[str] = set()
@@ -126,7 +174,7 @@ def analyse(entries: Iterable[LogEntry], *, stop_at_major: bool = False) -> Anal
                 )
             )
             continue
-        changes = parse_message(entry.sha, entry.message)
+        changes = _parsed(entry, cache)
         if not changes:
             result.unparsed += 1
         result.changes.extend(changes)

@@ -16,9 +16,10 @@ from release.changelog import (
     render_commits,
     render_fragments,
 )
-from release.commits import Analysis, Change, analyse
+from release.commits import Analysis, Change, analyse, parser_version
 from release.config import LoadedConfig, NpmTarget, PypiTarget
 from release.errors import Problem, RepositoryError, UsageError, VersionError
+from release.ops import cache as commit_cache
 from release.ops.git import Git
 from release.version import TOKEN_RE, Bump, Version, canonical_token
 from release.versionfiles import SourceKind, VersionSource, write_npm_lockfile
@@ -140,8 +141,16 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         )
     git = Git(root)
     state = _read_state(git, loaded)
+    cache_file = commit_cache.cache_path(git.git_dir())
+    key = parser_version()
+    cache = commit_cache.load(cache_file, key)
+    known = len(cache)
     with git.log(state.last_release) as entries:
-        analysis = analyse(entries, stop_at_major=not options.changelog and not options.prerelease)
+        analysis = analyse(
+            entries, stop_at_major=not options.changelog and not options.prerelease, cache=cache
+        )
+    if len(cache) != known:
+        commit_cache.save(cache_file, key, cache)
     fragments = (
         load_fragments(root, cfg.changelog)
         if (root / cfg.changelog.fragments).exists() or has_towncrier_config(root)

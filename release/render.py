@@ -13,6 +13,8 @@ from release.errors import VersionError
 from release.masking import mask
 from release.plan import Plan
 
+MAX_CHANGES = 200
+
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The machine-readable plan (stable keys; `--json` prints exactly this)."""
@@ -29,6 +31,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "bump_source": plan.bump_source,
         "reasons": list(plan.reasons),
         "commits_read": plan.commits_read,
+        # The newest changes; a release of 50,000 commits does not need them all on stdout.
         "changes": [
             {
                 "sha": c.sha,
@@ -38,8 +41,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "bump": c.bump.label,
                 "breaking": list(c.breaking),
             }
-            for c in plan.changes
+            for c in plan.changes[:MAX_CHANGES]
         ],
+        "changes_total": len(plan.changes),
         "fragments": list(plan.fragments),
         "next_version": plan.next_version_str,
         "next_versions": {

@@ -50,6 +50,9 @@ class Git:
                 )
             )
 
+    def git_dir(self) -> Path:
+        return (self.root / self.out("rev-parse", "--git-dir")).resolve()
+
     def head(self) -> str | None:
         result = self.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
         return result.stdout.strip() or None
