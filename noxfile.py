@@ -85,7 +85,8 @@ def demo(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The test suite, against real git repositories and local services."""
     _install(session, "test")
-    session.run("pytest", *session.posargs)
+    # Two workers: most of the time is spent waiting on builds, registries and git.
+    session.run("pytest", "-n", "2", *session.posargs)
 
 
 @nox.session
