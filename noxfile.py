@@ -85,6 +85,9 @@ def demo(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The test suite, against real git repositories and local services."""
     _install(session, "test")
+    if not (ROOT / "registry" / "node_modules" / "verdaccio").is_dir():
+        # The real npm registry the tests start, pinned in registry/package-lock.json.
+        session.run("npm", "ci", "--prefix", "registry", "--no-audit", "--no-fund", external=True)
     # Two workers: most of the time is spent waiting on builds, registries and git.
     session.run("pytest", "-n", "2", *session.posargs)
 
