@@ -99,7 +99,8 @@ class Git:
             yield (_entry(r) for r in records if r)
 
     def status_porcelain(self) -> str:
-        return self.out("status", "--porcelain=v1", "--untracked-files=normal")
+        # Not stripped: the first entry's leading space is part of its status columns.
+        return self.run("status", "--porcelain=v1", "--untracked-files=normal").stdout
 
     def show_file(self, rev: str, path: str) -> str | None:
         try:
@@ -116,14 +117,25 @@ def _entry(record: str) -> LogEntry:
 class RemoteGit(Git):
     """Git operations that talk to a remote or change refs (push phase only)."""
 
-    def fetch(self, remote: str, branch: str) -> None:
+    def fetch(self, remote: str, branch: str) -> str | None:
+        """The remote branch's tip, its commits fetched; None when the branch is not there.
+
+        No ref changes here, not even the remote-tracking one or FETCH_HEAD: validation
+        reads only, and a failed release leaves the user's refs exactly as they were.
+        """
+        tip = self.remote_branch_sha(remote, branch)
+        if tip is None:
+            return None
         self.run(
             "fetch",
             "--quiet",
             "--no-tags",
+            "--no-write-fetch-head",
+            "--refmap=",
             remote,
-            f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}",
+            f"refs/heads/{branch}",
         )
+        return tip
 
     def remote_url(self, remote: str) -> str | None:
         result = self.run("remote", "get-url", remote, check=False)

@@ -88,10 +88,8 @@ class Push:
             ctx.git.delete_remote_tag(r.remote, r.tag)
         if ctx.git.tag_target(r.tag) == r.release_sha:
             ctx.git.delete_tag(r.tag)
-        ctx.git.fetch(r.remote, r.branch)
-        upstream = f"refs/remotes/{r.remote}/{r.branch}"
-        remote_tip = ctx.git.out("rev-parse", upstream)
-        if not ctx.git.is_ancestor(r.release_sha, remote_tip):
+        remote_tip = ctx.git.fetch(r.remote, r.branch)
+        if remote_tip is None or not ctx.git.is_ancestor(r.release_sha, remote_tip):
             return None  # the release commit never reached the branch
         if ctx.git.tree(remote_tip) == ctx.git.tree(r.pre_sha):
             ctx.reverted = True  # already reverted

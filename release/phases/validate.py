@@ -147,7 +147,7 @@ def _remote(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
         ]
     problems: list[Problem] = []
     try:
-        git.fetch(remote, plan.branch)
+        upstream = git.fetch(remote, plan.branch)
     except CommandError as exc:
         return [
             Problem(
@@ -156,8 +156,7 @@ def _remote(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
                 "check the network and the remote's URL and access",
             )
         ]
-    upstream = f"refs/remotes/{remote}/{plan.branch}"
-    if git.run("rev-parse", "--verify", "-q", upstream, check=False).returncode == 0:
+    if upstream is not None:
         ahead, behind = git.ahead_behind("HEAD", upstream)
         if behind and ahead:
             problems.append(
