@@ -75,10 +75,15 @@ def _parser() -> argparse.ArgumentParser:
     journal = sub.add_parser("journal", help="list the journaled releases and their state")
     status = sub.add_parser("status", help="what is released where: files, tags, registries")
     config = sub.add_parser("config", help="check every project config, or print the schema")
-    config.add_argument("action", choices=["check", "schema"])
+    config.add_argument("action", choices=["check", "schema", "reference"])
     config.add_argument("files", nargs="*", type=Path, help="configs to check (default: all)")
     config.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     config.add_argument("--ci", action="store_true", help="plain output")
+    init = sub.add_parser("init", help="write a config for an existing repository")
+    init.add_argument("--path", type=Path, required=True, metavar="DIR", help="the repository")
+    init.add_argument("--name", help="the project name (default: inferred)")
+    init.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    init.add_argument("--ci", action="store_true", help="plain output")
     gates = sub.add_parser("gates", help="run the release gates alone and print their results")
     _project_args(gates, many=False)
     _project_args(status, many=True)
@@ -162,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _gates(args, console)
         if args.verb == "config":
             return _config(args, console)
+        if args.verb == "init":
+            return _init(args, console)
         return _act(args, console, ci)
     except ReleaseError as exc:
         if args.json:
@@ -424,6 +431,11 @@ def _config(args: argparse.Namespace, console: Console) -> int:
 
         print(schema_text(), end="")
         return 0
+    if args.action == "reference":
+        from release.schema import reference_markdown
+
+        print(reference_markdown(), end="")
+        return 0
     files = args.files or sorted(config_dir().glob("*.toml"))
     results: list[dict[str, Any]] = []
     for path in files:
@@ -480,3 +492,37 @@ def _verbose_logging() -> None:
     logger = logging.getLogger("release")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+
+
+def _init(args: argparse.Namespace, console: Console) -> int:
+    from release.detect import init_files
+    from release.ops.files import write_text
+
+    if not (args.path / ".git").exists():
+        raise UsageError(
+            Problem(
+                f"{args.path} is not a git repository",
+                "--path",
+                "point --path at the project's clone",
+            )
+        )
+    files = init_files(args.path, config_dir(), args.name)
+    config = next(iter(files))
+    if config.exists():
+        raise UsageError(
+            Problem(
+                f"{config} already exists",
+                "--name",
+                "choose another --name, or edit the existing config",
+            )
+        )
+    for path, text in files.items():
+        write_text(path, text)
+    load_config(config)  # what init wrote must load
+    if args.json:
+        print(json.dumps({"config": str(config), "written": [str(p) for p in files]}, indent=2))
+    else:
+        for path in files:
+            console.print(f"wrote {path}", markup=False)
+        console.print(f"next: release plan --project {config.stem}", markup=False)
+    return 0

@@ -58,16 +58,16 @@ _FRAGMENT_BUMPS: dict[str, BumpLabel] = {
 
 
 class ChangelogSettings(_Strict):
-    file: str = "CHANGELOG.md"
-    fragments: str = "changelog.d"
+    file: str = Field("CHANGELOG.md", description="the changelog the entries go into")
+    fragments: str = Field("changelog.d", description="towncrier fragments; commits when none")
     # Which fragment types decide which bump; types not listed decide nothing.
     bump: dict[str, BumpLabel] = Field(default_factory=lambda: dict(_FRAGMENT_BUMPS))
 
 
 class Commands(_Strict):
-    test: str = ""
-    build: str = ""
-    health: str = ""
+    test: str = Field("", description="must pass before a release (the tests gate)")
+    build: str = Field("", description="default: python -m build / npm pack; writes dist/")
+    health: str = Field("", description="after install from each registry; must exit 0")
 
 
 class DocsSettings(_Strict):
@@ -133,14 +133,16 @@ class Gates(_Strict):
 
 
 class PypiTarget(_Strict):
-    name: str
+    name: str = Field(description="the target's name in reports")
     kind: Literal["pypi"]
-    url: str
+    url: str = Field(description="any PyPI-compatible upload endpoint")
     simple_url: str | None = Field(
         None, description="where the index lists files; derived from url"
     )
-    username_env: str | None = None
-    password_env: str
+    username_env: str | None = Field(
+        None, description="the user name's variable; default __token__"
+    )
+    password_env: str = Field(description="the variable holding the password or token")
     verify_timeout: float = Field(
         120.0, gt=0, le=3600, description="seconds to wait for the listing"
     )
@@ -158,10 +160,10 @@ class PypiTarget(_Strict):
 
 
 class NpmTarget(_Strict):
-    name: str
+    name: str = Field(description="the target's name in reports")
     kind: Literal["npm"]
-    registry: str = "https://registry.npmjs.org/"
-    token_env: str
+    registry: str = Field("https://registry.npmjs.org/", description="the npm registry")
+    token_env: str = Field(description="the variable holding the token (never the token)")
     access: Literal["public", "restricted"] | None = None
     tag: str | None = Field(None, description="dist-tag; default latest, or the pre-release token")
     provenance: bool = Field(False, description="npm provenance, where the CI supports it")
@@ -183,17 +185,19 @@ Target = Annotated[PypiTarget | NpmTarget, Field(discriminator="kind")]
 
 
 class ProjectConfig(_Strict):
-    name: str = Field(min_length=1)
-    path: str = "."
-    branch: str = "main"
-    remote: str = "origin"
-    tag_format: str = "v{version}"
-    version: VersionSettings = VersionSettings()
-    changelog: ChangelogSettings = ChangelogSettings()
-    commands: Commands = Commands()
-    docs: DocsSettings = DocsSettings()
-    gates: Gates = Gates()
-    targets: list[Target] = Field(default_factory=list)
+    name: str = Field(min_length=1, description="the project's name in reports and state")
+    path: str = Field(".", description="the project's git repository, relative to this file")
+    branch: str = Field("main", description="the release branch (see [gates.branch])")
+    remote: str = Field("origin", description="the git remote the release is pushed to")
+    tag_format: str = Field("v{version}", description="release tags; {version} exactly once")
+    version: VersionSettings = Field(VersionSettings(), description="where the version lives")
+    changelog: ChangelogSettings = Field(ChangelogSettings(), description="release notes")
+    commands: Commands = Field(Commands(), description="the project's own commands")
+    docs: DocsSettings = Field(DocsSettings(), description="files that mention the version")
+    gates: Gates = Field(Gates(), description="the release policy, checked before any change")
+    targets: list[Target] = Field(
+        default_factory=list, description="registries to publish to, in order; none: tag only"
+    )
 
     @field_validator("tag_format")
     @classmethod

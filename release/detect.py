@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -70,3 +71,44 @@ def _init_with_version(root: Path, distribution: str) -> str | None:
 def inferred(root: Path) -> tuple[LoadedConfig, str]:
     text = infer_config_text(root)
     return load_config_text(text, root.resolve() / ".release-inferred.toml"), text
+
+
+TOWNCRIER_TABLE = """
+[tool.towncrier]
+directory = "changelog.d"
+filename = "CHANGELOG.md"
+title_format = "## {version} ({project_date})"
+issue_format = "#{issue}"
+"""
+
+
+def init_files(root: Path, config_dir: Path, name: str | None) -> dict[Path, str]:
+    """The files `release init` writes: the project config, and towncrier settings plus a
+    changelog.d/ when the project has none. Pure: the caller writes them."""
+    text = infer_config_text(root)
+    inferred_name = text.split('name = "', 1)[1].split('"', 1)[0]
+    project = name or inferred_name.split("/")[-1].lstrip("@")
+    rel = os.path.relpath(root.resolve(), config_dir.resolve())
+    text = text.replace(f"name = {json.dumps(inferred_name)}", f"name = {json.dumps(project)}")
+    text = text.replace(f"path = {json.dumps(str(root.resolve()))}", f"path = {json.dumps(rel)}")
+    if "[changelog]" not in text:
+        text = text.replace(
+            "\n[version]",
+            '\n[changelog]\nfile = "CHANGELOG.md"\nfragments = "changelog.d"\n\n[version]',
+            1,
+        )
+    files = {config_dir / f"{project}.toml": "#:schema ../schema.json\n" + text.split("\n", 1)[1]}
+    if not (root / "changelog.d").is_dir():
+        files[root / "changelog.d" / ".gitkeep"] = ""
+    pyproject = root / "pyproject.toml"
+    has_towncrier = (root / "towncrier.toml").is_file() or (
+        pyproject.is_file() and "[tool.towncrier" in pyproject.read_text("utf-8")
+    )
+    if not has_towncrier:
+        if pyproject.is_file():
+            files[pyproject] = pyproject.read_text("utf-8").rstrip("\n") + "\n" + TOWNCRIER_TABLE
+        else:
+            files[root / "towncrier.toml"] = TOWNCRIER_TABLE.lstrip("\n")
+    if not (root / "CHANGELOG.md").exists():
+        files[root / "CHANGELOG.md"] = "# Changelog\n\n<!-- towncrier release notes start -->\n"
+    return files

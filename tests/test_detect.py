@@ -81,3 +81,26 @@ def test_several_projects_and_all(repo: Repo, tmp_path: Path) -> None:
     every = cli("plan", "--all", "--json", env=env)
     assert sorted(p["project"] for p in json.loads(every.stdout)["plans"]) == ["other", "sample"]
     assert second.exists()
+
+
+def test_init_writes_a_config_and_towncrier_settings(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "fresh")
+    repo.commit("chore: init", {"pyproject.toml": PYPROJECT.format(version="0.4.0")})
+    repo.tag("v0.4.0")
+    repo.commit("feat: new")
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    env = {"RELEASE_CONFIG_DIR": str(configs)}
+    out = cli("init", "--path", str(repo.root), "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    written = json.loads(out.stdout)["written"]
+    assert str(configs / "sample.toml") in written
+    assert (repo.root / "changelog.d" / ".gitkeep").exists()
+    assert "[tool.towncrier]" in (repo.root / "pyproject.toml").read_text()
+    config = (configs / "sample.toml").read_text()
+    assert config.startswith("#:schema ../schema.json") and 'path = "../fresh"' in config
+    again = cli("init", "--path", str(repo.root), env=env)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    repo.commit("chore: release settings")
+    plan = cli("plan", "--project", "sample", "--json", env=env)
+    assert json.loads(plan.stdout)["next_version"] == "0.5.0"

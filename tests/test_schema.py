@@ -44,3 +44,11 @@ def test_a_bad_config_is_rejected_by_the_schema_and_the_check(
     result = json.loads(capsys.readouterr().out)["configs"][0]
     assert result["ok"] is False
     assert any("did you mean 'registry'?" in p["fix"] for p in result["problems"])
+
+
+def test_configuration_reference_is_generated_from_the_model() -> None:
+    from release.schema import reference_markdown
+
+    shipped = (ROOT / "docs" / "configuration.md").read_text()
+    assert reference_markdown() == shipped, "run `release config reference > docs/configuration.md`"
+    assert "| `token_env` | string | required | the variable holding the token" in shipped
