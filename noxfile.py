@@ -63,21 +63,19 @@ def journal(session: nox.Session) -> None:
     session.run("release", "journal", *session.posargs)
 
 
+EXAMPLES = ("demo", "demo-npm", "demo-dual")  # a Python, an npm and a dual project
+
+
 @nox.session
 def demo(session: nox.Session) -> None:
-    """The main job on the bundled example: a fresh sandbox (local index and git remote),
-    the plan, then the real release of examples/demo to it."""
+    """The main job on the bundled examples: a fresh sandbox (a local index, npm registry and
+    git remote), the plans, then the real releases of all three to it."""
     _install(session, "sandbox")
     session.run("python", "scripts/sandbox.py", "up", "--reset")
-    session.run("release", "plan", "--project", "demo")
+    projects = [arg for name in EXAMPLES for arg in ("--project", name)]
+    session.run("release", "plan", *projects)
     session.run(
-        "release",
-        "push",
-        "--project",
-        "demo",
-        "--env-file",
-        ".sandbox/credentials.env",
-        *session.posargs,
+        "release", "push", *projects, "--env-file", ".sandbox/credentials.env", *session.posargs
     )
 
 

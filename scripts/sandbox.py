@@ -1,4 +1,4 @@
-"""Run the local release sandbox: pypiserver, verdaccio, git daemon and the demo project."""
+"""Run the local release sandbox: pypiserver, verdaccio, git daemon and the example projects."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX = ROOT / ".sandbox"
-EXAMPLE = ROOT / "examples" / "demo"
+EXAMPLES = ROOT / "examples"
 
 HOST = "127.0.0.1"
 PYPI_PORT = 18080
@@ -38,9 +38,7 @@ PYPI_DIR = SANDBOX / "pypi"
 PACKAGES_DIR = PYPI_DIR / "packages"
 HTPASSWD = PYPI_DIR / "htpasswd"
 GIT_BASE = SANDBOX / "git"
-WORK = SANDBOX / "work" / "demo"
-REMOTE = GIT_BASE / "demo.git"
-REMOTE_URL = f"{GIT_URL}demo.git"
+WORK_BASE = SANDBOX / "work"
 CREDENTIALS = SANDBOX / "credentials.env"
 PYPI_USERNAME = "sandbox"
 
@@ -606,7 +604,7 @@ def wipe_npm() -> None:
     say(f"npm registry wiped ({removed} package(s) and its users removed)")
 
 
-# --- the demo project ---------------------------------------------------------------------------
+# --- the example projects -----------------------------------------------------------------------
 
 
 def git(args: list[str], cwd: Path, timeout: float = 60) -> str:
@@ -633,7 +631,7 @@ def edit(path: Path, old: str, new: str) -> None:
     if old not in text:
         raise SandboxError(
             f"{rel(path)} no longer contains {old!r}; "
-            f"update the demo history in {rel(Path(__file__))}"
+            f"update the example histories in {rel(Path(__file__))}"
         )
     path.write_text(text.replace(old, new, 1))
 
@@ -700,57 +698,237 @@ From a shell: `python -m demo_greeter Ada`.
 """
 
 
+NPM_FEATURE_INDEX = """\
+"use strict";
+
+/** Return a friendly greeting for `name`. */
+function greet(name) {
+  return `Hello, ${name}!`;
+}
+
+/** Greet everyone in `names`, one greeting per line. */
+function greetAll(names) {
+  return names.map(greet).join("\\n");
+}
+
+module.exports = { greet, greetAll };
+"""
+
+NPM_FEATURE_TEST = """\
+"use strict";
+
+const assert = require("node:assert/strict");
+const test = require("node:test");
+
+const { greetAll } = require("..");
+
+test("greetAll greets everyone, one per line", () => {
+  assert.equal(greetAll(["Ada", "Grace"]), "Hello, Ada!\\nHello, Grace!");
+});
+"""
+
+NPM_FIX_TEST = """\
+"use strict";
+
+const assert = require("node:assert/strict");
+const test = require("node:test");
+
+const { greet } = require("..");
+
+test("greet strips whitespace", () => {
+  assert.equal(greet("  Ada\\n"), "Hello, Ada!");
+});
+"""
+
+DUAL_FEATURE_PY = '''
+
+def shout(name: str) -> str:
+    """Return the greeting for `name`, loudly."""
+    return greet(name).upper()
+'''
+
+DUAL_FEATURE_JS = """\
+/** Return the greeting for `name`, loudly. */
+function shout(name) {
+  return greet(name).toUpperCase();
+}
+
+module.exports = { greet, shout };
+"""
+
+DUAL_FEATURE_TEST_PY = '''\
+"""Tests for demo_dual.shout."""
+
+import unittest
+
+from demo_dual import shout
+
+
+class ShoutTest(unittest.TestCase):
+    def test_shout(self) -> None:
+        self.assertEqual(shout("Ada"), "HELLO, ADA!")
+'''
+
+DUAL_FEATURE_TEST_JS = """\
+"use strict";
+
+const assert = require("node:assert/strict");
+const test = require("node:test");
+
+const { shout } = require("..");
+
+test("shout greets loudly", () => {
+  assert.equal(shout("Ada"), "HELLO, ADA!");
+});
+"""
+
+DUAL_FIX_TEST_PY = '''\
+"""Names are stripped."""
+
+import unittest
+
+from demo_dual import greet
+
+
+class StripTest(unittest.TestCase):
+    def test_greet_strips_whitespace(self) -> None:
+        self.assertEqual(greet("  Ada\\n"), "Hello, Ada!")
+'''
+
+
 def commit(work: Path, message: str) -> None:
     git(["add", "--all"], work)
     git(["commit", "--quiet", "-m", message], work)
     say(f"  commit: {message}")
 
 
-def create_demo() -> None:
-    """Create the demo working repo with a short history and its bare remote, then push."""
-    if not (EXAMPLE / "pyproject.toml").is_file():
-        raise SandboxError(f"the example project is missing: {rel(EXAMPLE)}/pyproject.toml")
-    for path in (WORK, REMOTE):
-        if path.exists():
-            shutil.rmtree(path)
-    REMOTE.parent.mkdir(parents=True, exist_ok=True)
-    git(["init", "--quiet", "--bare", "--initial-branch=main", str(REMOTE)], SANDBOX)
-    shutil.copytree(
-        EXAMPLE,
-        WORK,
-        ignore=shutil.ignore_patterns(
-            "__pycache__", "*.egg-info", ".pytest_cache", "build", "dist", ".venv"
-        ),
-    )
-    git(["init", "--quiet", "--initial-branch=main", str(WORK)], SANDBOX)
-    # Release commits made later in the sandbox need an identity even on hosts without one.
-    git(["config", "user.name", DEMO_NAME], WORK)
-    git(["config", "user.email", DEMO_EMAIL], WORK)
-    say(f"demo repository {rel(WORK)}:")
-
-    commit(WORK, "chore: initial import")
-    git(["tag", "--annotate", "-m", "Release 0.1.0", "v0.1.0"], WORK)
-    say("  tag: v0.1.0")
-
-    (WORK / "src" / "demo_greeter" / "__main__.py").write_text(FEATURE_MAIN)
-    (WORK / "tests" / "test_main.py").write_text(FEATURE_TEST)
-    (WORK / "changelog.d" / "+greet.feature.md").write_text(
+def demo_history(work: Path) -> None:
+    """demo (PyPI): a feature with its towncrier fragment, a fix, then docs."""
+    (work / "src" / "demo_greeter" / "__main__.py").write_text(FEATURE_MAIN)
+    (work / "tests" / "test_main.py").write_text(FEATURE_TEST)
+    (work / "changelog.d" / "+greet.feature.md").write_text(
         "`python -m demo_greeter NAME` greets NAME by name.\n"
     )
-    commit(WORK, "feat: greet by name")
+    commit(work, "feat: greet by name")
 
-    edit(WORK / "src" / "demo_greeter" / "__init__.py", "{name}", "{name.strip()}")
-    (WORK / "tests" / "test_strip.py").write_text(FIX_TEST)
-    commit(WORK, "fix: strip whitespace in names")
+    edit(work / "src" / "demo_greeter" / "__init__.py", "{name}", "{name.strip()}")
+    (work / "tests" / "test_strip.py").write_text(FIX_TEST)
+    commit(work, "fix: strip whitespace in names")
 
-    with (WORK / "README.md").open("a") as out:
+    with (work / "README.md").open("a") as out:
         out.write(DOCS_USAGE)
-    commit(WORK, "docs: explain usage")
+    commit(work, "docs: explain usage")
 
-    git(["remote", "add", "origin", REMOTE_URL], WORK)
-    git(["push", "--quiet", "--atomic", "origin", "main", "v0.1.0"], WORK)
-    git(["branch", "--quiet", "--set-upstream-to=origin/main", "main"], WORK)
-    say(f"  pushed main and v0.1.0 to {REMOTE_URL}")
+
+def demo_npm_history(work: Path) -> None:
+    """demo-npm (npm only, no fragments: its changelog entry comes from these commits)."""
+    (work / "index.js").write_text(NPM_FEATURE_INDEX)
+    (work / "test" / "greet-all.test.js").write_text(NPM_FEATURE_TEST)
+    commit(work, "feat: greet everyone at once with greetAll(names)")
+
+    edit(work / "index.js", "${name}", "${String(name).trim()}")
+    (work / "test" / "strip.test.js").write_text(NPM_FIX_TEST)
+    commit(work, "fix: strip whitespace in names")
+
+
+def demo_dual_history(work: Path) -> None:
+    """demo-dual (PyPI and npm, one version): a feature in both with its fragment, a fix."""
+    with (work / "src" / "demo_dual" / "__init__.py").open("a") as out:
+        out.write(DUAL_FEATURE_PY)
+    edit(work / "index.js", "module.exports = { greet };\n", DUAL_FEATURE_JS)
+    (work / "tests" / "test_shout.py").write_text(DUAL_FEATURE_TEST_PY)
+    (work / "tests" / "shout.test.js").write_text(DUAL_FEATURE_TEST_JS)
+    (work / "changelog.d" / "+shout.feature.md").write_text(
+        "`shout(name)` greets loudly, in Python and in Node.\n"
+    )
+    commit(work, "feat: shout(name) greets loudly")
+
+    edit(work / "src" / "demo_dual" / "__init__.py", "{name}", "{name.strip()}")
+    edit(work / "index.js", "${name}", "${String(name).trim()}")
+    (work / "tests" / "test_strip.py").write_text(DUAL_FIX_TEST_PY)
+    (work / "tests" / "strip.test.js").write_text(NPM_FIX_TEST)
+    commit(work, "fix: strip whitespace in names")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A bundled example project: its source, its sandbox repository and remote, its history."""
+
+    name: str
+    manifests: tuple[str, ...]  # files the example must have (a clear error when missing)
+    history: Callable[[Path], None]  # the commits after the initial import tagged v0.1.0
+
+    @property
+    def source(self) -> Path:
+        return EXAMPLES / self.name
+
+    @property
+    def work(self) -> Path:
+        return WORK_BASE / self.name
+
+    @property
+    def remote(self) -> Path:
+        return GIT_BASE / f"{self.name}.git"
+
+    @property
+    def remote_url(self) -> str:
+        return f"{GIT_URL}{self.name}.git"
+
+    @property
+    def config(self) -> str:
+        return f"configs/projects/{self.name}.toml"
+
+    def exists(self) -> bool:
+        return (self.work / ".git").is_dir() and (self.remote / "HEAD").is_file()
+
+    def create(self) -> None:
+        """Create the working repo with a short history and its bare remote, then push."""
+        missing = [rel(self.source / m) for m in self.manifests if not (self.source / m).is_file()]
+        if missing:
+            raise SandboxError(f"the example project is missing: {', '.join(missing)}")
+        for path in (self.work, self.remote):
+            if path.exists():
+                shutil.rmtree(path)
+        self.remote.parent.mkdir(parents=True, exist_ok=True)
+        git(["init", "--quiet", "--bare", "--initial-branch=main", str(self.remote)], SANDBOX)
+        self.work.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(
+            self.source,
+            self.work,
+            ignore=shutil.ignore_patterns(
+                "__pycache__",
+                "*.egg-info",
+                ".pytest_cache",
+                "build",
+                "dist",
+                ".venv",
+                "node_modules",
+                "*.tgz",
+            ),
+        )
+        git(["init", "--quiet", "--initial-branch=main", str(self.work)], SANDBOX)
+        # Release commits made later in the sandbox need an identity even on hosts without one.
+        git(["config", "user.name", DEMO_NAME], self.work)
+        git(["config", "user.email", DEMO_EMAIL], self.work)
+        say(f"{self.name} repository {rel(self.work)}:")
+
+        commit(self.work, "chore: initial import")
+        git(["tag", "--annotate", "-m", "Release 0.1.0", "v0.1.0"], self.work)
+        say("  tag: v0.1.0")
+
+        self.history(self.work)
+
+        git(["remote", "add", "origin", self.remote_url], self.work)
+        git(["push", "--quiet", "--atomic", "origin", "main", "v0.1.0"], self.work)
+        git(["branch", "--quiet", "--set-upstream-to=origin/main", "main"], self.work)
+        say(f"  pushed main and v0.1.0 to {self.remote_url}")
+
+
+EXAMPLE_PROJECTS = (
+    Example("demo", ("pyproject.toml",), demo_history),
+    Example("demo-npm", ("package.json",), demo_npm_history),
+    Example("demo-dual", ("pyproject.toml", "package.json"), demo_dual_history),
+)
 
 
 def wipe_packages() -> None:
@@ -791,14 +969,18 @@ def cmd_up(reset: bool) -> int:
     npm_username = ensure_npm_user()
     if reset:
         wipe_packages()
-        create_demo()
-    elif (WORK / ".git").is_dir() and (REMOTE / "HEAD").is_file():
-        say(f"demo repository {rel(WORK)} exists; left as is (`up --reset` recreates it)")
-    else:
-        create_demo()
+    for example in EXAMPLE_PROJECTS:
+        if not reset and example.exists():
+            say(
+                f"{example.name} repository {rel(example.work)} exists; left as is"
+                " (`up --reset` recreates it)"
+            )
+        else:
+            example.create()
     say(f"ready: index {PYPI_URL} (user {username}; password in {rel(CREDENTIALS)})")
     say(f"ready: npm registry {NPM_URL} (user {npm_username}; NPM_TOKEN in {rel(CREDENTIALS)})")
-    say(f"ready: remote {REMOTE_URL}; config configs/projects/demo.toml")
+    for example in EXAMPLE_PROJECTS:
+        say(f"ready: remote {example.remote_url}; config {example.config}")
     return 0
 
 
@@ -809,6 +991,8 @@ def cmd_down() -> int:
 
 
 def cmd_status() -> int:
+    # One column for the labels, wide enough for the longest repository label.
+    width = max(11, *(len(f"{e.name} repo") for e in EXAMPLE_PROJECTS))
     all_running = True
     for service in SERVICES:
         pid = service.pid()
@@ -817,32 +1001,35 @@ def cmd_status() -> int:
             busy = (
                 " (port busy: another process listens there)" if port_accepts(service.port) else ""
             )
-            say(f"{service.name:<11} stopped{busy}")
+            say(f"{service.name:<{width}} stopped{busy}")
         else:
             where = f"pid {pid}, log {rel(service.log_file)}"
-            say(f"{service.name:<11} running on {service.url} ({where})")
+            say(f"{service.name:<{width}} running on {service.url} ({where})")
     if PACKAGES_DIR.is_dir():
         files = sorted(p.name for p in PACKAGES_DIR.iterdir())
         say(
-            f"{'index':<11} {len(files)} file(s) in {rel(PACKAGES_DIR)}{': ' if files else ''}"
+            f"{'index':<{width}} {len(files)} file(s) in {rel(PACKAGES_DIR)}{': ' if files else ''}"
             + ", ".join(files)
         )
     if NPM_STORAGE.is_dir():
         names = npm_packages()
         say(
-            f"{'npm':<11} {len(names)} package(s) in {rel(NPM_STORAGE)}{': ' if names else ''}"
+            f"{'npm':<{width}} {len(names)} package(s) in {rel(NPM_STORAGE)}{': ' if names else ''}"
             + ", ".join(names)
         )
-    if (WORK / ".git").is_dir():
-        try:
-            head = git(["log", "-1", "--format=%h %s"], WORK).strip()
-            tags = git(["tag", "--list"], WORK).split()
-        except SandboxError as err:
-            head, tags = f"(unreadable: {err})", []
-        say(f"{'demo repo':<11} {rel(WORK)}: {head}; tags: {', '.join(tags) or 'none'}")
-    else:
-        say(f"{'demo repo':<11} missing (run `up`)")
-    say(f"{'credentials':<11} {rel(CREDENTIALS) if CREDENTIALS.exists() else 'missing'}")
+    for example in EXAMPLE_PROJECTS:
+        label = f"{example.name} repo"
+        if (example.work / ".git").is_dir():
+            try:
+                head = git(["log", "-1", "--format=%h %s"], example.work).strip()
+                tags = git(["tag", "--list"], example.work).split()
+            except SandboxError as err:
+                head, tags = f"(unreadable: {err})", []
+            where = f"{rel(example.work)}: {head}; tags: {', '.join(tags) or 'none'}"
+            say(f"{label:<{width}} {where}")
+        else:
+            say(f"{label:<{width}} missing (run `up`)")
+    say(f"{'credentials':<{width}} {rel(CREDENTIALS) if CREDENTIALS.exists() else 'missing'}")
     return 0 if all_running else 1
 
 
@@ -851,17 +1038,18 @@ def main(argv: list[str] | None = None) -> int:
         prog="sandbox.py",
         description=(
             f"Local release sandbox under {rel(SANDBOX)}/: pypiserver on {PYPI_URL}, "
-            f"verdaccio (npm) on {NPM_URL}, git daemon on {GIT_URL}, and the demo project."
+            f"verdaccio (npm) on {NPM_URL}, git daemon on {GIT_URL}, and the example projects "
+            f"({', '.join(e.name for e in EXAMPLE_PROJECTS)})."
         ),
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start the servers and create the demo project (idempotent)")
+    up = sub.add_parser("up", help="start the servers and create the example projects (idempotent)")
     up.add_argument(
         "--reset",
         action="store_true",
         help=(
-            "recreate the demo repository and its remote, wipe the index's packages, and wipe"
-            " the npm registry's packages and users (the npm user is then created again)"
+            "recreate the example repositories and their remotes, wipe the index's packages,"
+            " and wipe the npm registry's packages and users (the npm user is then created again)"
         ),
     )
     sub.add_parser("down", help="stop the servers")
