@@ -93,6 +93,10 @@ def parse_message(sha: str, message: str) -> list[Change]:
     messages = _split_squashed(parser, message)
     changes = []
     for text in messages:
+        quick = _quick(parser, sha, text)
+        if quick is not None:
+            changes.extend(quick)
+            continue
         parsed = parser.parse_message(text)
         if parsed is None:
             continue
@@ -108,6 +112,23 @@ def parse_message(sha: str, message: str) -> list[Change]:
             )
         )
     return changes
+
+
+def _quick(parser: Any, sha: str, text: str) -> list[Change] | None:
+    """The parser's answer for a message with no breaking marker, from its own subject
+    pattern and type-to-level table, without its paragraph analysis (which only finds
+    breaking descriptions, issue links and notices); None: parse the message fully.
+
+    Nearly all of a long history is such messages, so this is where the time goes.
+    """
+    head = parser.commit_subject.match(text)
+    if head is None:
+        return []  # the parser's whole-message pattern starts with this one: no match either
+    if head.group("break") or "BREAKING" in text:
+        return None
+    level = _LEVELS[int(parser.options.tag_to_level.get(head.group("type"), 0))]
+    subject = parser.mr_selector.sub("", head.group("subject")).strip()
+    return [Change(sha, head.group("type"), head.group("scope") or "", subject, level)]
 
 
 # Parsed commits by id: (type, scope, subject, bump, breaking descriptions) per change.
