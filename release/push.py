@@ -126,16 +126,7 @@ def _fresh(
     with progress.step("plan"):
         plan = build_plan(loaded, options.plan)
     if plan.nothing_to_release:
-        return Report(
-            project=plan.project,
-            version=None,
-            tag=None,
-            outcome=Outcome.NOTHING,
-            exit_code=0,
-            next_actor="none",
-            operator_action="none",
-            summary=plan.why_nothing,
-        )
+        return Report.quiet(plan.project, None, None, plan.why_nothing)
     progress.info(
         f"{plan.current_version or '-'} -> {plan.next_version_str} "
         f"({plan.bump.label}), tag {plan.tag}"
@@ -155,17 +146,14 @@ def _fresh(
         report.gates = [g.to_dict() for g in gates]
         return report
     if options.confirm is not None and not options.confirm(plan):
-        return Report(
-            project=plan.project,
-            version=plan.next_version_str,
-            tag=plan.tag,
-            outcome=Outcome.NOTHING,
-            exit_code=0,
-            next_actor="none",
-            operator_action="none",
-            summary="cancelled at the prompt; nothing was changed",
-            gates=[g.to_dict() for g in gates],
+        report = Report.quiet(
+            plan.project,
+            plan.next_version_str,
+            plan.tag,
+            "cancelled at the prompt; nothing was changed",
         )
+        report.gates = [g.to_dict() for g in gates]
+        return report
     record = ReleaseRecord.from_plan(plan, *names)
     journal = Journal.create(directory, f"{stamp}-{plan.tag}")
     journal.write("release", record=record.to_dict(), gates=[g.to_dict() for g in gates])

@@ -62,6 +62,20 @@ class Report:
     files: dict[str, str] = field(default_factory=dict)
     gates: list[dict[str, str]] = field(default_factory=list)
 
+    @classmethod
+    def quiet(cls, project: str, version: str | None, tag: str | None, summary: str) -> Report:
+        """A report of a run that changed nothing and leaves no one anything to do."""
+        return cls(
+            project=project,
+            version=version,
+            tag=tag,
+            outcome=Outcome.NOTHING,
+            exit_code=0,
+            next_actor="none",
+            operator_action="none",
+            summary=summary,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         data = {
             "project": self.project,

@@ -65,16 +65,7 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
         summaries = [s for j in journals(directory) if (s := summarize(j))]
         chosen = _choose(summaries, options.to_version, loaded.config.name)
         if chosen is None:
-            return Report(
-                project=loaded.config.name,
-                version=None,
-                tag=None,
-                outcome=Outcome.NOTHING,
-                exit_code=0,
-                next_actor="none",
-                operator_action="none",
-                summary="no journaled release to roll back",
-            )
+            return Report.quiet(loaded.config.name, None, None, "no journaled release to roll back")
         record = ReleaseRecord.from_dict(chosen.header["record"])
         registries = validation.registries_from_env(loaded)
         if registries.problems:
@@ -151,17 +142,9 @@ def _what(present: list[Step]) -> str:
 
 def _dry_run(record: ReleaseRecord, present: list[Step], chosen: Summary) -> Report:
     names = [s.name for s in reversed(present)]
-    return Report(
-        project=record.project,
-        version=record.version,
-        tag=record.tag,
-        outcome=Outcome.NOTHING,
-        exit_code=0,
-        next_actor="none",
-        operator_action="none",
-        summary=("dry run; a rollback would undo, in order: " + ", ".join(names))
-        if names
-        else "dry run; nothing to undo",
-        problems=[],
-        journal=str(chosen.journal.path),
-    )
+    summary = "dry run; nothing to undo"
+    if names:
+        summary = "dry run; a rollback would undo, in order: " + ", ".join(names)
+    report = Report.quiet(record.project, record.version, record.tag, summary)
+    report.journal = str(chosen.journal.path)
+    return report

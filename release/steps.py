@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from types import FrameType
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
@@ -170,6 +170,21 @@ class Step(Protocol):
     def undo(self, ctx: Context) -> str | None:
         """Undo the step if its effect is there; None when done, else the operator's action."""
         ...
+
+
+@dataclass
+class TargetStep:
+    """A phase-5 step acting on one target; its name says which (`publish pypi`)."""
+
+    target: str
+    verb: ClassVar[str] = ""
+    phase: Phase = Phase.DEPLOY
+    leaves_machine: bool = False
+    point_of_no_return: bool = False
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = f"{self.verb} {self.target}"
 
 
 class InjectedFailure(ReleaseError):

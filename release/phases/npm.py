@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from release.config import NpmTarget
 from release.ops import npm
 from release.ops.process import run_shell
-from release.steps import Context, Phase
+from release.steps import Context, Phase, TargetStep
 
 KIND = "npm"
 
@@ -53,17 +53,12 @@ class Pack:
 
 
 @dataclass
-class Publish:
+class Publish(TargetStep):
     """`npm publish` of the packed tarball with the planned dist-tag."""
 
-    target: str
-    phase: Phase = Phase.DEPLOY
+    verb: ClassVar[str] = "publish"
     leaves_machine: bool = True
     point_of_no_return: bool = True
-    name: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.name = f"publish {self.target}"
 
     def done(self, ctx: Context) -> bool:
         version = ctx.record.target_version(self.target)
@@ -111,17 +106,10 @@ class Publish:
 
 
 @dataclass
-class Verify:
+class Verify(TargetStep):
     """`npm view NAME@VERSION` answers, and the package installs from that registry and loads."""
 
-    target: str
-    phase: Phase = Phase.DEPLOY
-    leaves_machine: bool = False
-    point_of_no_return: bool = False
-    name: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.name = f"verify {self.target}"
+    verb: ClassVar[str] = "verify"
 
     def done(self, ctx: Context) -> bool:
         return False  # read-only: always run it again

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from release.errors import Problem, ReleaseError
 from release.ops.process import run, run_shell
@@ -17,7 +17,7 @@ from release.ops.pypi import (
     upload,
     wait_until_listed,
 )
-from release.steps import Context, Phase
+from release.steps import Context, Phase, TargetStep
 from release.version import Bump, Version
 
 _PYPI_HOSTS = ("upload.pypi.org", "test.pypi.org")
@@ -105,17 +105,12 @@ class Check:
 
 
 @dataclass
-class Publish:
+class Publish(TargetStep):
     """Upload the artifacts to one PyPI-compatible index with twine."""
 
-    target: str
-    phase: Phase = Phase.DEPLOY
+    verb: ClassVar[str] = "publish"
     leaves_machine: bool = True
     point_of_no_return: bool = True
-    name: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.name = f"publish {self.target}"
 
     def done(self, ctx: Context) -> bool:
         index = ctx.indexes[self.target]
@@ -150,17 +145,10 @@ class Publish:
 
 
 @dataclass
-class Verify:
+class Verify(TargetStep):
     """The exact version is listed, installs from that index alone, imports, and is healthy."""
 
-    target: str
-    phase: Phase = Phase.DEPLOY
-    leaves_machine: bool = False
-    point_of_no_return: bool = False
-    name: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.name = f"verify {self.target}"
+    verb: ClassVar[str] = "verify"
 
     def done(self, ctx: Context) -> bool:
         return False  # verification is read-only: always run it again
