@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 from filelock import FileLock
-from sample import Sample, index_files, make_sample
-from services import PypiServer
+from sample import Sample, index_files, make_npm_sample, make_sample
+from services import NpmRegistry, PypiServer
 
 pytestmark = pytest.mark.services
 
@@ -210,3 +210,47 @@ def test_sigterm_after_publishing_stops_resumable(sample: Sample, pypi_server: P
     code, _, stderr = release(sample, pypi_server, "push", "--resume")
     assert code == 0, stderr
     released_world(sample, pypi_server)
+
+
+DUAL_STEPS = [
+    "version files",
+    "changelog and docs",
+    "release commit",
+    "annotated tag",
+    "build",
+    "twine check",
+    "npm pack",
+    "preflight",
+    "push",
+    "publish local",
+    "publish npm",
+    "verify local",
+    "verify npm",
+]
+
+
+@pytest.mark.parametrize("step", DUAL_STEPS)
+def test_failure_at_each_step_of_a_dual_release_rolls_back(
+    tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry, step: str
+) -> None:
+    """Both real registries take part: whatever failed, the world is as before."""
+    sample = make_npm_sample(
+        tmp_path, f"fail-{os.getpid()}-{next(_names)}", npm_registry.url, index_url=pypi_server.url
+    )
+    before = sample.world(pypi_server.simple_url)
+    env = {"TEST_NPM_TOKEN": npm_registry.token, "RELEASE_TEST_FAIL_AT": step}
+    code, report, stderr = release(sample, pypi_server, "push", env=env)
+    assert code == 1, stderr
+    assert report["outcome"] == "failed" and report["problems"] == [
+        f"{step}: injected failure at {step}"
+    ]
+    after = sample.world(pypi_server.simple_url)
+    assert after == before
+    doc = npm_registry.packument(sample.dist)
+    assert doc is None or "1.3.0" not in doc.get("versions", {})
+    # Nothing is left unfinished: neither a resume nor a second rollback has anything to do.
+    code, _, stderr = release(sample, pypi_server, "push", "--resume", env=env)
+    assert code == 3 and "no unfinished release to resume" in stderr
+    code, again, _ = release(sample, pypi_server, "rollback", env=env)
+    assert code == 0 and again["outcome"] == "rolled_back"
+    assert sample.world(pypi_server.simple_url) == before
