@@ -132,7 +132,30 @@ class Gates(_Strict):
         return self
 
 
+NO_CREDENTIALS = (
+    'no credentials: set password_env = "NAME" (the variable holding the token), '
+    "or trusted_publishing = true to publish from CI through OIDC"
+)
+
+# Where PyPI's trusted publishing and its never-again file names apply.
+PYPI_UPLOAD_HOSTS = ("upload.pypi.org", "test.pypi.org")
+
+
 class PypiTarget(_Strict):
+    # The schema says what _has_credentials says, so editors flag it too.
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["password_env"]},
+                {
+                    "required": ["trusted_publishing"],
+                    "properties": {"trusted_publishing": {"const": True}},
+                },
+            ]
+        },
+    )
     name: str = Field(description="the target's name in reports")
     kind: Literal["pypi"]
     url: str = Field(description="any PyPI-compatible upload endpoint")
@@ -142,7 +165,12 @@ class PypiTarget(_Strict):
     username_env: str | None = Field(
         None, description="the user name's variable; default __token__"
     )
-    password_env: str = Field(description="the variable holding the password or token")
+    password_env: str | None = Field(None, description="the variable holding the password or token")
+    trusted_publishing: bool = Field(
+        False,
+        description="PyPI trusted publishing: in CI with an OIDC identity twine mints a "
+        "short-lived token; password_env, if set, is used where there is none",
+    )
     verify_timeout: float = Field(
         120.0, gt=0, le=3600, description="seconds to wait for the listing"
     )
@@ -152,6 +180,21 @@ class PypiTarget(_Strict):
     @classmethod
     def _is_url(cls, url: str | None) -> str | None:
         return _check_url(url) if url is not None else None
+
+    @model_validator(mode="after")
+    def _has_credentials(self) -> PypiTarget:
+        if not self.password_env and not self.trusted_publishing:
+            raise ValueError(NO_CREDENTIALS)
+        return self
+
+    @model_validator(mode="after")
+    def _trusted_only_on_pypi(self) -> PypiTarget:
+        if self.trusted_publishing and not any(h in self.url for h in PYPI_UPLOAD_HOSTS):
+            raise ValueError(
+                f"trusted_publishing works only with pypi.org and test.pypi.org, not {self.url}: "
+                "set password_env instead"
+            )
+        return self
 
     @field_validator("username_env", "password_env")
     @classmethod
@@ -338,7 +381,25 @@ def _problems(exc: ValidationError, where: str, data: dict[str, Any]) -> list[Pr
         else:
             msg = err["msg"].removeprefix("Value error, ")
             problems.append(Problem(f"{key}: {msg}", where, _fix_for(kind, err)))
+    # pydantic skips a model's own checks when one of its fields is invalid; this one is
+    # said anyway, so a bad url does not hide that the target has no credentials.
+    for key in _pypi_targets_without_credentials(data):
+        if not any(p.what.startswith(f"{key}: no credentials") for p in problems):
+            problems.append(Problem(f"{key}: {NO_CREDENTIALS}", where, _fix_for("", {})))
     return problems
+
+
+def _pypi_targets_without_credentials(data: dict[str, Any]) -> list[str]:
+    targets = data.get("targets")
+    if not isinstance(targets, list):
+        return []
+    return [
+        f"targets[{i}]"
+        for i, t in enumerate(targets)
+        if isinstance(t, dict)
+        and t.get("kind") == "pypi"
+        and not (t.get("password_env") or t.get("trusted_publishing"))
+    ]
 
 
 _TYPE_FIXES = {

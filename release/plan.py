@@ -65,6 +65,7 @@ class PlannedTarget:
     version: str
     credentials: tuple[str, ...]
     dist_tag: str = ""
+    trusted_publishing: bool = False  # OIDC first; the named variables only where it is absent
 
 
 @dataclass(frozen=True)
@@ -608,5 +609,14 @@ def _targets(loaded: LoadedConfig, version: Version) -> list[PlannedTarget]:
             )
         else:
             creds = tuple(n for n in (t.username_env, t.password_env) if n)
-            out.append(PlannedTarget(t.name, t.kind, t.url, version.pep440(), creds))
+            out.append(
+                PlannedTarget(
+                    t.name,
+                    t.kind,
+                    t.url,
+                    version.pep440(),
+                    creds,
+                    trusted_publishing=t.trusted_publishing,
+                )
+            )
     return out

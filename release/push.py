@@ -332,9 +332,11 @@ def _outcome(ctx: Context, execution: Execution) -> Report:
             f"failed at {execution.failed_step}; the rollback could not undo everything"
         )
         return report
+    # Said from what the rollback found and changed, not from which step failed: a
+    # rejected atomic push fails the push step without anything leaving the machine.
     where = (
-        "after the push: the remote tag was deleted and a revert commit pushed"
-        if execution.left_machine
+        "after the release left the machine: " + "; ".join(ctx.undone_remotely)
+        if ctx.undone_remotely
         else "before anything left the machine: the repository is as it was"
     )
     report.outcome, report.exit_code, report.next_actor = Outcome.FAILED, 1, "developer"

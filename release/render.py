@@ -76,6 +76,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "url": mask(t.url),
                 "version": t.version,
                 "credentials_env": list(t.credentials),
+                "trusted_publishing": t.trusted_publishing,
                 "dist_tag": t.dist_tag or None,
             }
             for t in plan.targets
@@ -144,7 +145,10 @@ def print_plan(plan: Plan, console: Console) -> None:
         out("  (none: a tag-only release)")
     for target in plan.targets:
         tag = f" dist-tag {target.dist_tag}" if target.dist_tag else ""
+        creds = ", ".join(target.credentials)
+        if target.trusted_publishing:
+            creds = "OIDC trusted publishing" + (f" (elsewhere {creds})" if creds else "")
         out(
             f"  {escape(target.name)} ({target.kind}) {escape(mask(target.url))}  "
-            f"version {target.version}{tag}  credentials from {', '.join(target.credentials)}"
+            f"version {target.version}{tag}  credentials from {creds}"
         )

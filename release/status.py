@@ -9,7 +9,7 @@ from typing import Any
 from packaging.version import InvalidVersion
 from packaging.version import Version as Pep440
 
-from release.config import LoadedConfig
+from release.config import LoadedConfig, NpmTarget
 from release.errors import ReleaseError
 from release.journal import journals, state_dir, summarize
 from release.ops import npm
@@ -29,6 +29,10 @@ class TargetState:
     dist_tags: dict[str, str] = field(default_factory=dict)
     reachable: bool = True
     error: str = ""
+    has_release: bool | None = None  # whether it holds the version the tags say is released
+    # Everything it holds; drift is judged against this, not against "latest", which an
+    # rc, a dist-tag moved by hand or an older release left behind can all make misleading.
+    versions: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -44,7 +48,10 @@ class ProjectStatus:
     drift: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        for target in out["targets"]:
+            del target["versions"]
+        return out
 
 
 def _remote_latest(git: RemoteGit, loaded: LoadedConfig) -> str | None:
@@ -57,14 +64,16 @@ def _remote_latest(git: RemoteGit, loaded: LoadedConfig) -> str | None:
     return max(versions, key=lambda p: p[0].sort_key())[1] if versions else None
 
 
-def _latest(versions: list[str]) -> str | None:
+def _latest(versions: set[str]) -> str | None:
+    """What pip installs by default: the newest final release, or the newest of any."""
     parsed = []
     for v in versions:
         try:
             parsed.append((Pep440(v), v))
         except InvalidVersion:
             continue
-    return max(parsed)[1] if parsed else None
+    finals = [p for p in parsed if not p[0].is_prerelease]
+    return max(finals or parsed)[1] if parsed else None
 
 
 def _target_state(loaded: LoadedConfig, name: str, names: tuple[str, str]) -> TargetState:
@@ -74,10 +83,12 @@ def _target_state(loaded: LoadedConfig, name: str, names: tuple[str, str]) -> Ta
     try:
         if kind == "pypi":
             files = published_files(registries.indexes[name], names[0])
-            state.latest = _latest(list(files.values()))
+            state.versions = set(files.values())
+            state.latest = _latest(state.versions)
         else:
             doc = npm.packument(registries.npm[name], names[1])
             if doc:
+                state.versions = set(doc.get("versions", {}))
                 state.dist_tags = dict(doc.get("dist-tags", {}))
                 state.latest = state.dist_tags.get("latest")
     except ReleaseError as exc:
@@ -135,16 +146,13 @@ def _drift(s: ProjectStatus, loaded: LoadedConfig) -> list[str]:
     released = remote or local
     if released is None:
         return notes
+    tag = s.remote_tag or s.local_tag
     for t in s.targets:
         if not t.reachable:
             continue
         want = released.pep440() if t.kind == "pypi" else released.semver()
-        channel = t.latest if not released.is_prerelease else None
-        if released.is_prerelease and t.kind == "npm":
-            token = released.semver().split("-", 1)[1].split(".")[0]
-            channel = t.dist_tags.get(token, t.latest)
-        if channel != want and not (released.is_prerelease and t.kind == "pypi"):
-            tag = s.remote_tag or s.local_tag
+        t.has_release = want in t.versions
+        if not t.has_release:
             notes.append(
                 f"tag {tag} pushed but {t.name} has {t.latest or 'nothing'}: run `nox -s push -- "
                 f"--project {project} --resume`"
@@ -152,7 +160,36 @@ def _drift(s: ProjectStatus, loaded: LoadedConfig) -> list[str]:
                 else f"tag {tag} is out but {t.name} has {t.latest or 'nothing'}: publish it "
                 f"(`nox -s push -- --project {project} --resume`) or roll the tag back"
             )
+        elif t.kind == "npm":
+            notes += _dist_tag_drift(t, released, want, tag, loaded)
     return notes
+
+
+def _dist_tag_drift(
+    t: TargetState, released: Version, want: str, tag: str | None, loaded: LoadedConfig
+) -> list[str]:
+    """The released version is there, but the dist-tag users install from points elsewhere."""
+    config = next(c for c in loaded.config.targets if c.name == t.name)
+    assert isinstance(config, NpmTarget)
+    token = want.split("-", 1)[1].split(".", maxsplit=1)[0] if released.is_prerelease else ""
+    channel = config.tag or token or "latest"  # the dist-tag the release published under
+    points = t.dist_tags.get(channel)
+    if points == want:
+        return []
+    try:
+        newer = points is not None and Version.parse(points).sort_key() > released.sort_key()
+    except ReleaseError:
+        newer = False
+    if newer:
+        return [
+            f"{t.name} {channel} is {points}, newer than tag {tag}: published outside this "
+            "tool, or the tag is not fetched here (git fetch --tags)"
+        ]
+    package = package_names(loaded)[1]
+    return [
+        f"{t.name} {channel} is {points or 'unset'}, not {want}: "
+        f"npm dist-tag add {package}@{want} {channel} --registry {config.registry}"
+    ]
 
 
 def statuses(configs: list[LoadedConfig]) -> list[ProjectStatus]:

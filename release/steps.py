@@ -94,6 +94,8 @@ class Context:
     target_status: dict[str, str] = field(default_factory=dict)
     reverted: bool = False  # the post-push rollback restored the content with a revert
     operator_actions: list[str] = field(default_factory=list)
+    # What the rollback changed outside this machine, so the report says what really happened.
+    undone_remotely: list[str] = field(default_factory=list)
     records: list[StepRecord] = field(default_factory=list)
 
     @property
@@ -204,7 +206,6 @@ class Execution:
     failed_step: str | None = None
     error: BaseException | None = None
     rollback_complete: bool = True
-    left_machine: bool = False
     stopped_resumable: bool = False
 
 
@@ -243,11 +244,9 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
                     result.error = StopRequested(
                         f"stopped by signal {signals[0]} before {step.name}"
                     )
-                    result.left_machine = True
                     return result
                 result.error = StopRequested(f"stopped by signal {signals[0]} before {step.name}")
                 result.failed_step = step.name
-                result.left_machine = any(s.leaves_machine for s in done)
                 result.rollback_complete = rollback(done, ctx)
                 return result
             if step.phase is not phase:
@@ -277,7 +276,6 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
                 )
                 result.failed_step, result.error = step.name, exc
                 # The failed step may have half-happened: its undo checks the world first.
-                result.left_machine = any(s.leaves_machine for s in [*done, step])
                 result.rollback_complete = rollback([*done, step], ctx)
                 if isinstance(exc, KeyboardInterrupt | SystemExit):
                     raise
@@ -286,7 +284,6 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
             ctx.journal.write("done", step=step.name, seconds=round(took, 3), **details)
             ctx.records.append(StepRecord(step.name, step.phase, StepStatus.DONE, took))
             done.append(step)
-    result.left_machine = any(s.leaves_machine for s in done)
     return result
 
 

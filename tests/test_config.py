@@ -80,7 +80,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert "unknown key 'brnach' | did you mean 'branch'?" in joined
     assert "tag_format: must contain {version} exactly once" in joined
     assert "unknown key 'targets[0].pasword_env' | did you mean 'password_env'?" in joined
-    assert "missing required key 'targets[0].password_env'" in joined
+    assert "targets[0]: no credentials: set password_env" in joined
     assert "targets[0].url: '127.0.0.1:8080' is not an http(s) URL" in joined
 
 
@@ -109,6 +109,15 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         ),
         ('name = "x"\n[version]\nscheme = "calver"\n', "version.scheme: Input should be 'pep440'"),
         ('name = "x"\ntag_format = "v {version}"\n', "character git does not allow"),
+        (
+            'name = "x"\n[[targets]]\nname = "p"\nkind = "pypi"\nurl = "https://upload.pypi.org/legacy/"\n',
+            "no credentials: set password_env",
+        ),
+        (
+            'name = "x"\n[[targets]]\nname = "p"\nkind = "pypi"\nurl = "http://127.0.0.1:8080/"\n'
+            "trusted_publishing = true\n",
+            "trusted_publishing works only with pypi.org and test.pypi.org",
+        ),
     ],
 )
 def test_each_error_message(tmp_path: Path, text: str, expected: str) -> None:

@@ -135,6 +135,7 @@ def test_json_contract(full: Repo, plan: Plan) -> None:
             "url": "http://127.0.0.1:8080/",
             "version": "1.3.0",
             "credentials_env": ["PYPI_USERNAME", "PYPI_PASSWORD"],
+            "trusted_publishing": False,
             "dist_tag": None,
         }
     ]

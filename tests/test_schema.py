@@ -52,3 +52,15 @@ def test_configuration_reference_is_generated_from_the_model() -> None:
     shipped = (ROOT / "docs" / "configuration.md").read_text()
     assert reference_markdown() == shipped, "run `release config reference > docs/configuration.md`"
     assert "| `token_env` | string | required | the variable holding the token" in shipped
+
+
+def test_the_schema_asks_a_pypi_target_for_credentials() -> None:
+    target = {"name": "p", "kind": "pypi", "url": "https://upload.pypi.org/legacy/"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"name": "x", "targets": [target]}, SHIPPED)
+    for given in ({"password_env": "PYPI_TOKEN"}, {"trusted_publishing": True}):
+        jsonschema.validate({"name": "x", "targets": [{**target, **given}]}, SHIPPED)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            {"name": "x", "targets": [{**target, "trusted_publishing": False}]}, SHIPPED
+        )

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sample import Sample, make_sample
-from services import PypiServer, free_port
+from sample import Sample, make_npm_sample, make_sample, tiny_wheel
+from services import NpmRegistry, PypiServer, free_port, isolated_npm_env
 
 pytestmark = pytest.mark.services
 _names = itertools.count()
@@ -35,8 +35,8 @@ def run(sample: Sample, server: PypiServer, *args: str, **env: str) -> tuple[int
     return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else {}
 
 
-def status(sample: Sample, server: PypiServer) -> dict[str, Any]:
-    code, data = run(sample, server, "status")
+def status(sample: Sample, server: PypiServer, **env: str) -> dict[str, Any]:
+    code, data = run(sample, server, "status", **env)
     assert code == 0
     (project,) = data["projects"]
     return project  # type: ignore[no-any-return]
@@ -90,6 +90,18 @@ def test_status_after_release_failed_publish_and_rollback(
     )
     assert rolled["targets"][0]["latest"] is None
 
+    # An rc left on the index after its tag was rolled back is not drift: the released
+    # version is there, and pip's default (the newest final) is what status calls latest.
+    wheels = [tiny_wheel(sample.repo.root.parent, sample.dist, v) for v in ("1.2.0", "1.3.0rc1")]
+    upload = [sys.executable, "-m", "twine", "upload", "--non-interactive"]
+    upload += ["--repository-url", pypi_server.url, *map(str, wheels)]
+    env = pypi_server.twine_env()
+    subprocess.run(upload, check=True, capture_output=True, env=env, timeout=120)
+    settled = status(sample, pypi_server)
+    assert settled["targets"][0]["latest"] == "1.2.0"
+    assert settled["targets"][0]["has_release"] is True
+    assert settled["drift"] == []
+
 
 def test_status_marks_what_it_cannot_reach(tmp_path: Path) -> None:
     dead = f"http://127.0.0.1:{free_port()}/"
@@ -105,3 +117,59 @@ def test_status_marks_what_it_cannot_reach(tmp_path: Path) -> None:
     assert project["remote_reachable"] is False
     assert project["targets"][0]["reachable"] is False
     assert project["local_tag"] == "v1.2.0" and project["files_version"] == "1.2.0"
+
+
+def test_npm_status_judges_the_released_version_and_its_dist_tag(
+    tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry
+) -> None:
+    sample = make_npm_sample(tmp_path, f"status-npm-{os.getpid()}", npm_registry.url)
+    npmrc = tmp_path / "publisher-npmrc"
+    npmrc.write_text(f"{npm_registry.auth_key}:_authToken={npm_registry.token}\n")
+    env = {**isolated_npm_env(tmp_path / "npm-cache"), "npm_config_userconfig": str(npmrc)}
+
+    def npm(*args: str) -> None:
+        subprocess.run(
+            ["npm", *args, "--registry", npm_registry.url],
+            check=True,
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
+
+    def hand_publish(version: str) -> None:
+        package = tmp_path / f"hand-{version}"
+        package.mkdir()
+        (package / "package.json").write_text(
+            json.dumps({"name": sample.dist, "version": version, "main": "index.js"})
+        )
+        (package / "index.js").write_text("module.exports = {};\n")
+        subprocess.run(
+            ["npm", "publish", "--registry", npm_registry.url],
+            cwd=package,
+            check=True,
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
+
+    def npm_status() -> dict[str, Any]:
+        return status(sample, pypi_server, TEST_NPM_TOKEN=npm_registry.token)
+
+    hand_publish("1.1.0")
+    code, report = run(sample, pypi_server, "push", TEST_NPM_TOKEN=npm_registry.token)
+    assert code == 0, report
+    released = npm_status()
+    assert released["targets"][0]["has_release"] is True and released["drift"] == []
+
+    # Someone points latest back at an old version: status says so, and its advice works.
+    npm("dist-tag", "add", f"{sample.dist}@1.1.0", "latest")
+    (note,) = npm_status()["drift"]
+    advice = f"npm dist-tag add {sample.dist}@1.3.0 latest --registry {npm_registry.url}"
+    assert note == f"npm latest is 1.1.0, not 1.3.0: {advice}"
+    npm(*advice.split()[1:-2])
+    assert npm_status()["drift"] == []
+
+    # A version newer than the last tag, published by hand, is named as such.
+    hand_publish("2.0.0")
+    (note,) = npm_status()["drift"]
+    assert note.startswith("npm latest is 2.0.0, newer than tag v1.3.0: published outside")

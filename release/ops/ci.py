@@ -16,6 +16,22 @@ def ci_system() -> str | None:
     return None
 
 
+def oidc_available(audience: str) -> bool:
+    """Whether this CI job can hand out an OIDC identity token for `audience`.
+
+    GitHub issues one to jobs with `permissions: id-token: write`; GitLab puts one in
+    `<AUDIENCE>_ID_TOKEN` when the job declares it under `id_tokens` (PYPI_ID_TOKEN for
+    PyPI, SIGSTORE_ID_TOKEN for npm provenance), which is where twine and npm look.
+    """
+    system = ci_system()
+    if system == "github":
+        needed = ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+        return all(os.environ.get(name) for name in needed)
+    if system == "gitlab":
+        return bool(os.environ.get(f"{audience.upper()}_ID_TOKEN"))
+    return False
+
+
 def publish_summary(markdown: str) -> Path | None:
     """GitHub: appended to the job summary. GitLab: release-report.md for the job's artifacts."""
     system = ci_system()

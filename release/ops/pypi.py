@@ -32,6 +32,7 @@ class Index:
     simple_url: str
     username: str
     password: str
+    trusted: bool = False  # twine mints a token through OIDC (PyPI trusted publishing)
 
     def auth_header(self) -> dict[str, str]:
         token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
@@ -122,12 +123,17 @@ def remove_release(index: Index, distribution: str, version: str) -> bool:
 
 
 def twine_env(index: Index) -> dict[str, str]:
-    # Credentials reach twine through its environment, never its command line.
-    return {
-        "TWINE_USERNAME": index.username,
-        "TWINE_PASSWORD": index.password,
-        "TWINE_NON_INTERACTIVE": "1",
-    }
+    """The whole environment twine runs in: credentials travel here, never on its command line.
+
+    For trusted publishing no password may reach twine at all, not even an inherited
+    TWINE_PASSWORD: twine asks the CI for an OIDC token only when it has none.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("TWINE_USERNAME", "TWINE_PASSWORD")}
+    env["TWINE_USERNAME"] = index.username
+    env["TWINE_NON_INTERACTIVE"] = "1"
+    if not index.trusted:
+        env["TWINE_PASSWORD"] = index.password
+    return env
 
 
 def upload(index: Index, files: list[Path]) -> Result:
@@ -144,6 +150,7 @@ def upload(index: Index, files: list[Path]) -> Result:
             *map(str, files),
         ],
         env=twine_env(index),
+        inherit_env=False,
         timeout=600,
     )
 

@@ -86,6 +86,7 @@ class Push:
             return None  # no release commit was ever made, so nothing was pushed
         if ctx.git.remote_has_tag(r.remote, r.tag):
             ctx.git.delete_remote_tag(r.remote, r.tag)
+            ctx.undone_remotely.append(f"the tag {r.tag} was deleted from {r.remote}")
         if ctx.git.tag_target(r.tag) == r.release_sha:
             ctx.git.delete_tag(r.tag)
         remote_tip = ctx.git.fetch(r.remote, r.branch)
@@ -112,4 +113,5 @@ class Push:
                 f"push the revert commit {revert[:12]} to {r.remote}/{r.branch} "
                 f"(git push {r.remote} {r.branch}); the release commit is there without its tag"
             )
+        ctx.undone_remotely.append(f"a revert commit {revert[:12]} was pushed to {r.branch}")
         return None

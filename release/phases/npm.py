@@ -8,17 +8,11 @@ from typing import Any, ClassVar
 
 from release.config import NpmTarget
 from release.ops import npm
+from release.ops.ci import oidc_available
 from release.ops.process import run_shell
 from release.steps import Context, Phase, TargetStep
 
 KIND = "npm"
-
-
-def provenance_available() -> bool:
-    """npm provenance needs an OIDC identity: GitHub Actions with id-token, or GitLab's."""
-    github = "ACTIONS_ID_TOKEN_REQUEST_URL" in os.environ
-    gitlab = "SIGSTORE_ID_TOKEN" in os.environ
-    return github or gitlab
 
 
 def _target(ctx: Context, name: str) -> NpmTarget:
@@ -67,7 +61,7 @@ class Publish(TargetStep):
     def apply(self, ctx: Context) -> dict[str, Any]:
         config = _target(ctx, self.target)
         planned = next(t for t in ctx.record.targets if t.name == self.target)
-        provenance = config.provenance and provenance_available()
+        provenance = config.provenance and oidc_available("sigstore")
         if config.provenance and not provenance:
             ctx.progress.warn(f"{self.target}: provenance asked for, but this is not an OIDC CI")
         ctx.target_status[self.target] = "publishing"
@@ -94,6 +88,9 @@ class Publish(TargetStep):
         with npm.npm_config(registry) as env:
             if npm.unpublish(registry, package, version, env):
                 ctx.target_status[self.target] = "unpublished"
+                ctx.undone_remotely.append(
+                    f"{package}@{version} was unpublished from {self.target}"
+                )
                 return None
             message = f"{version} was rolled back by its release; do not use it"
             if npm.deprecate(registry, package, version, message, env):

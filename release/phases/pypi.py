@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from release.config import PYPI_UPLOAD_HOSTS
 from release.errors import Problem, ReleaseError
 from release.ops.process import run, run_shell
 from release.ops.pypi import (
@@ -20,7 +21,6 @@ from release.ops.pypi import (
 from release.steps import Context, Phase, TargetStep
 from release.version import Bump, Version
 
-_PYPI_HOSTS = ("upload.pypi.org", "test.pypi.org")
 KIND = "pypi"
 
 
@@ -129,7 +129,7 @@ class Publish(TargetStep):
         project = ctx.record.distribution
         if version not in published_files(index, project).values():
             return None
-        if any(host in index.upload_url for host in _PYPI_HOSTS):
+        if any(host in index.upload_url for host in PYPI_UPLOAD_HOSTS):
             ctx.target_status[self.target] = "burned"
             following = Version.parse(version).bump(Bump.PATCH).pep440()
             return (
@@ -139,6 +139,7 @@ class Publish(TargetStep):
             )
         if remove_release(index, project, version):
             ctx.target_status[self.target] = "deleted"
+            ctx.undone_remotely.append(f"{project} {version} was deleted from {self.target}")
             return None
         ctx.target_status[self.target] = "published"
         return f"delete {project} {version} from {self.target} by hand (the index refused)"

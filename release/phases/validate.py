@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from release.config import LoadedConfig, PypiTarget
 from release.errors import CommandError, Problem, ReleaseError
+from release.ops.ci import oidc_available
 from release.ops.git import RemoteGit
 from release.ops.npm import NpmRegistry, has_version, token_rejected
 from release.ops.pypi import Index, credentials_rejected, default_simple_url, published_files
@@ -31,11 +32,21 @@ class Registries:
 def registries_from_env(loaded: LoadedConfig) -> Registries:
     found = Registries()
     for target in loaded.config.targets:
-        names = (
-            [n for n in (target.username_env, target.password_env) if n]
-            if isinstance(target, PypiTarget)
-            else [target.token_env]
-        )
+        if isinstance(target, PypiTarget):
+            trusted = target.trusted_publishing and oidc_available("pypi")
+            names = [] if trusted else [n for n in (target.username_env, target.password_env) if n]
+            if target.trusted_publishing and not trusted and not target.password_env:
+                found.problems.append(
+                    Problem(
+                        f"target {target.name!r} publishes through trusted publishing, but "
+                        "this job has no OIDC identity",
+                        f"targets.{target.name}.trusted_publishing",
+                        "run it in GitHub Actions with `permissions: id-token: write` (or GitLab "
+                        "with `id_tokens: PYPI_ID_TOKEN: {aud: pypi}`), or also set password_env",
+                    )
+                )
+        else:
+            trusted, names = False, [target.token_env]
         missing = [n for n in names if not os.environ.get(n)]
         if missing:
             found.problems.append(
@@ -54,8 +65,9 @@ def registries_from_env(loaded: LoadedConfig) -> Registries:
                 name=target.name,
                 upload_url=target.url,
                 simple_url=target.simple_url or default_simple_url(target.url),
-                username=username,
-                password=os.environ.get(target.password_env, ""),
+                username="__token__" if trusted else username,
+                password="" if trusted else os.environ.get(target.password_env or "", ""),
+                trusted=trusted,
             )
         else:
             found.npm[target.name] = NpmRegistry(
