@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -198,9 +199,25 @@ def _configs(args: argparse.Namespace) -> list[Path]:
                     f"no configs in {config_dir()}", "--all", "add configs/projects/NAME.toml files"
                 )
             )
-        return found
+        kept = [path for path in found if _in_all(path)]
+        for path in found:
+            if path not in kept:
+                print(
+                    f"--all leaves out {path.stem} (in_all = false in {path.name}); "
+                    f"name it to include it: --project {path.stem}",
+                    file=sys.stderr,
+                )
+        return kept
     names = args.project if isinstance(args.project, list) else [args.project]
     return [find_config(name) for name in names]
+
+
+def _in_all(path: Path) -> bool:
+    # Read raw: a config too broken to load stays in, so its loading reports the problem.
+    try:
+        return tomllib.loads(path.read_text("utf-8")).get("in_all", True) is not False
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
 
 
 def _load(args: argparse.Namespace) -> LoadedConfig:

@@ -233,6 +233,9 @@ class ProjectConfig(_Strict):
     branch: str = Field("main", description="the release branch (see [gates.branch])")
     remote: str = Field("origin", description="the git remote the release is pushed to")
     tag_format: str = Field("v{version}", description="release tags; {version} exactly once")
+    in_all: bool = Field(
+        True, description="false: left out of --all runs; released only when named (--project)"
+    )
     version: VersionSettings = Field(VersionSettings(), description="where the version lives")
     changelog: ChangelogSettings = Field(ChangelogSettings(), description="release notes")
     commands: Commands = Field(Commands(), description="the project's own commands")

@@ -157,8 +157,10 @@ def _drift(s: ProjectStatus, loaded: LoadedConfig) -> list[str]:
                 f"tag {tag} pushed but {t.name} has {t.latest or 'nothing'}: run `nox -s push -- "
                 f"--project {project} --resume`"
                 if s.journal_state == "incomplete"
-                else f"tag {tag} is out but {t.name} has {t.latest or 'nothing'}: publish it "
-                f"(`nox -s push -- --project {project} --resume`) or roll the tag back"
+                # Without an incomplete journal there is nothing to resume: say what is left.
+                else f"tag {tag} is out but {t.name} has {t.latest or 'nothing'}: no release "
+                f"of it to resume; publish {want} from the tag by hand, or release the next "
+                f"version (`nox -s push -- --project {project}`)"
             )
         elif t.kind == "npm":
             notes += _dist_tag_drift(t, released, want, tag, loaded)

@@ -80,7 +80,14 @@ def test_several_projects_and_all(repo: Repo, tmp_path: Path) -> None:
     assert versions == ["1.3.0", "0.3.1"]
     every = cli("plan", "--all", "--json", env=env)
     assert sorted(p["project"] for p in json.loads(every.stdout)["plans"]) == ["other", "sample"]
-    assert second.exists()
+
+    # in_all = false: left out of --all, said on stderr, still released when named.
+    second.write_text(second.read_text().replace("\n[version]", "in_all = false\n[version]", 1))
+    fewer = cli("plan", "--all", "--json", env=env)
+    assert json.loads(fewer.stdout)["project"] == "sample"  # one plan: printed on its own
+    assert "--all leaves out other (in_all = false" in fewer.stderr
+    named = cli("plan", "--project", "other", "--json", env=env)
+    assert json.loads(named.stdout)["next_version"] == "0.3.1"
 
 
 def test_init_writes_a_config_and_towncrier_settings(tmp_path: Path) -> None:

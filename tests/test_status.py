@@ -59,9 +59,9 @@ def test_status_after_release_failed_publish_and_rollback(
     )
     assert before["targets"][0]["latest"] is None
     assert before["drift"] == [
-        "tag v1.2.0 is out but local has nothing: publish it "
-        f"(`nox -s push -- --project {sample.dist} --resume`) or roll the "
-        "tag back"
+        "tag v1.2.0 is out but local has nothing: no release of it to resume; publish 1.2.0 "
+        f"from the tag by hand, or release the next version (`nox -s push -- --project "
+        f"{sample.dist}`)"
     ]
 
     code, _ = run(sample, pypi_server, "push", RELEASE_TEST_KILL_AT="publish local")
