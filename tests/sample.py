@@ -83,10 +83,17 @@ def index_files(simple_url: str, dist: str) -> list[str]:
 
 
 def make_sample(
-    base: Path, dist: str, index_url: str, *, health: str = "", extra: str = ""
+    base: Path,
+    dist: str,
+    index_url: str,
+    *,
+    health: str = "",
+    extra: str = "",
+    module: str | None = None,
 ) -> Sample:
-    """A project at 1.2.0 (tagged, pushed to a file:// remote) with one feature since."""
-    module = dist.replace("-", "_")
+    """A project at 1.2.0 (tagged, pushed to a file:// remote) with one feature since;
+    its package is `module` (default: the distribution's name with underscores)."""
+    module = module or dist.replace("-", "_")
     remote = base / f"{dist}.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
     repo = Repo(base / dist)

@@ -161,3 +161,19 @@ def test_failing_tests_stop_the_release(sample: Sample, pypi_server: PypiServer)
     assert code == 2
     assert "gate tests failed: `exit 3` exited 3" in report["problems"][0]
     assert sample.repo.user_state() == before
+
+
+def test_import_name_unlike_the_distribution_verifies(
+    tmp_path: Path, pypi_server: PypiServer
+) -> None:
+    """Like PyYAML and yaml: verification imports what the wheel holds."""
+    sample = make_sample(
+        tmp_path,
+        f"e2e-named-{os.getpid()}",
+        pypi_server.url,
+        module="greeter",
+        health="python -c 'import greeter'",
+    )
+    code, report = push(sample, pypi_server)
+    assert code == 0, report
+    assert report["targets"][0]["status"] == "verified"

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -212,6 +213,32 @@ def install_in_fresh_venv(index: Index, requirement: str, where: Path) -> Path:
         timeout=600,
     )
     return venv / "bin"
+
+
+def wheel_top_level(wheel: Path) -> list[str]:
+    """The names a wheel makes importable: its top-level packages and modules.
+
+    Read from the wheel itself, because the import name is often not the distribution's
+    (PyYAML installs yaml, python-dateutil installs dateutil).
+    """
+    names: set[str] = set()
+    with zipfile.ZipFile(wheel) as archive:
+        for entry in archive.namelist():
+            top, _, rest = entry.partition("/")
+            if top.endswith((".dist-info", ".data")):
+                continue
+            name = top if rest else _module_name(top)
+            if name and name.isidentifier():
+                names.add(name)
+    return sorted(names)
+
+
+def _module_name(filename: str) -> str | None:
+    if filename.endswith(".py"):
+        return filename[: -len(".py")]
+    if filename.endswith((".so", ".pyd")):
+        return filename.split(".", 1)[0]  # _yaml.cpython-311-x86_64-linux-gnu.so
+    return None  # a .pth file or other data at the top
 
 
 def _with_credentials(index: Index) -> str:

@@ -17,6 +17,7 @@ from release.ops.pypi import (
     remove_release,
     upload,
     wait_until_listed,
+    wheel_top_level,
 )
 from release.steps import Context, Phase, TargetStep
 from release.version import Bump, Version
@@ -163,8 +164,12 @@ class Verify(TargetStep):
         )
         where = ctx.fresh_dir(f"verify-{self.target}")
         bin_dir = install_in_fresh_venv(index, f"{project}=={version}", where)
-        module = project.replace("-", "_").replace(".", "_").lower()
-        run([str(bin_dir / "python"), "-c", f"import {module}"], cwd=where)
+        wheels = [a for a in ctx.artifacts(KIND) if a.suffix == ".whl"]
+        modules = wheel_top_level(wheels[0]) if wheels else []
+        if modules:
+            run([str(bin_dir / "python"), "-c", f"import {', '.join(modules)}"], cwd=where)
+        else:
+            ctx.progress.warn(f"{project} {version}: the wheel has no top-level module to import")
         health = ctx.health_command(self.target)
         if health:
             path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -175,6 +180,7 @@ class Verify(TargetStep):
             "listed_after_checks": attempts,
             "listed_after_seconds": round(waited, 2),
             "health": bool(health),
+            "imported": modules,
         }
 
     def undo(self, ctx: Context) -> str | None:
