@@ -77,13 +77,17 @@ def demo(session: nox.Session) -> None:
     )
 
 
+def _install_verdaccio(session: nox.Session) -> None:
+    if not (ROOT / "registry" / "node_modules" / "verdaccio").is_dir():
+        # The real npm registry, pinned in registry/package-lock.json.
+        session.run("npm", "ci", "--prefix", "registry", "--no-audit", "--no-fund", external=True)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite, against real git repositories and local services."""
     _install(session, "test")
-    if not (ROOT / "registry" / "node_modules" / "verdaccio").is_dir():
-        # The real npm registry the tests start, pinned in registry/package-lock.json.
-        session.run("npm", "ci", "--prefix", "registry", "--no-audit", "--no-fund", external=True)
+    _install_verdaccio(session)
     # Two workers: most of the time is spent waiting on builds, registries and git.
     session.run("pytest", "-n", "2", *session.posargs)
 
@@ -111,6 +115,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Speed on long histories, side by side with python-semantic-release."""
-    _install(session)
-    session.run("python", "benchmarks/history.py", *session.posargs)
+    """The benchmarks: `nox -s bench -- NAME [options]` runs benchmarks/NAME.py (history,
+    push, status); without a name, history (long histories, beside python-semantic-release)."""
+    _install(session, "test", "sandbox")
+    _install_verdaccio(session)
+    args = list(session.posargs)
+    name = args.pop(0) if args and not args[0].startswith("-") else "history"
+    options = args
+    script = ROOT / "benchmarks" / f"{name}.py"
+    if not script.is_file():
+        session.error(f"no benchmark {name!r}: use history, push or status")
+    session.run("python", str(script), *options)

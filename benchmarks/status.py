@@ -1,13 +1,13 @@
 """How long `release status` takes for ten projects, and whether what it says is right.
 
-Starts its own pypiserver, verdaccio and git daemon on free ports of 127.0.0.1 (in a
-temporary directory; the sandbox under .sandbox/ is not touched), creates ten small
-projects there, each a git repository with a bare remote behind the git daemon, tags pushed
-and real versions published (wheels uploaded with twine, npm packages with `npm publish`),
-then times `release status --project NAME ... --json` over all ten against one project and
-against the interpreter's start-up floor. It checks every answer against what it set up and
-the issue's target: ten projects within 5 s. The servers are stopped at the end, whatever
-happened.
+Starts its own pypiserver, verdaccio and git daemon on free ports of 127.0.0.1 with the test
+suite's server classes (tests/services.py; in a temporary directory, the sandbox under
+.sandbox/ is not touched), creates ten small projects there, each a git repository with a
+bare remote behind the git daemon, tags pushed and real versions published (wheels uploaded
+with twine, npm packages with `npm publish`), then times `release status --project NAME ...
+--json` over all ten against one project and against the interpreter's start-up floor. It
+checks every answer against what it set up and the issue's target: ten projects within 5 s.
+The servers are stopped at the end, whatever happened.
 
 Exit code: 0 when every answer is right and the target passes, 1 when status said something
 wrong, 2 when a server or a command failed, 3 when the time target failed.
@@ -16,48 +16,47 @@ wrong, 2 when a server or a command failed, 3 when the time target failed.
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
-import hashlib
 import importlib.util
 import json
 import os
 import platform
-import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-import warnings
-import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
-VERDACCIO_BIN = ROOT / "registry" / "node_modules" / "verdaccio" / "bin" / "verdaccio"
+# tests/ is not a package: put it on the path, as pytest does, to reuse the test suite's
+# servers (tests/services.py) and wheel writer (tests/sample.py) instead of copies of them.
+sys.path.insert(0, str(ROOT / "tests"))
+
+# mypy does not see the sys.path line: it types these only with MYPYPATH=tests.
+from sample import tiny_wheel  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
+from services import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
+    HOST,
+    VERDACCIO_BIN,
+    GitDaemon,
+    NpmRegistry,
+    PypiServer,
+    ServiceError,
+    git_env,
+    isolated_npm_env,
+)
+
 START_TIMEOUT = 30.0  # seconds for a server to answer after it is started
-STOP_TIMEOUT = 10.0  # seconds after SIGTERM before SIGKILL (and again after SIGKILL)
-POLL = 0.1
 COMMAND_TIMEOUT = 120.0  # any one command: git, twine, npm, release status
 TARGET_SECONDS = 5.0
 PROJECTS = 10
 ONE = "bench-status-01"  # the one-project case: PyPI and npm, in sync
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "Bench Bot",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "Bench Bot",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-}
 ENV_USER, ENV_PASSWORD, ENV_TOKEN = "BENCH_PYPI_USERNAME", "BENCH_PYPI_PASSWORD", "BENCH_NPM_TOKEN"
 
 # Exit codes.
@@ -65,7 +64,7 @@ OK, WRONG, BROKEN, SLOW = 0, 1, 2, 3
 
 
 class BenchError(Exception):
-    """A server or a command failed: the benchmark cannot measure anything."""
+    """A command failed: the benchmark cannot measure anything."""
 
 
 # --------------------------------------------------------------------------------------
@@ -74,23 +73,16 @@ class BenchError(Exception):
 
 
 def base_env() -> dict[str, str]:
-    """This environment without the host's git config, git identity or proxies for 127.0.0.1."""
+    """This environment without the host's git config, npm, pip or twine settings or proxies
+    for 127.0.0.1, with the tests' git identity."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("GIT_", "npm_config_", "NPM_CONFIG_", "PIP_", "TWINE_"))
     }
-    env.update(
-        {
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_TERMINAL_PROMPT": "0",
-            "NO_PROXY": HOST,
-            "no_proxy": HOST,
-            **IDENTITY,
-        }
-    )
-    return env
+    env.update({"NO_PROXY": HOST, "no_proxy": HOST})
+    clean: dict[str, str] = git_env(env)
+    return clean
 
 
 def run(
@@ -124,222 +116,26 @@ def git(cwd: Path, *args: str) -> str:
     return run(["git", *args], cwd).stdout.strip()
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return int(response.status) == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def log_tail(path: Path, chars: int = 3000) -> str:
-    try:
-        return path.read_text(errors="replace")[-chars:]
-    except OSError:
-        return "(no log)"
-
-
-@dataclass
-class Server:
-    """One server process in its own session, so that stopping its group stops it all."""
-
-    name: str
-    command: list[str]
-    cwd: Path
-    log: Path
-    ready: Callable[[], bool]
-    env: dict[str, str] = field(default_factory=base_env)
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                self.command,
-                cwd=self.cwd,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError(
-                    f"{self.name} exited {self.proc.returncode} while starting; "
-                    f"{self.log}:\n{log_tail(self.log)}"
-                )
-            if self.ready():
-                return
-            time.sleep(POLL)
-        raise BenchError(
-            f"{self.name} did not answer within {START_TIMEOUT:.0f} s; "
-            f"{self.log}:\n{log_tail(self.log)}"
-        )
-
-    def stop(self) -> None:
-        """SIGTERM to the group, SIGKILL after a bound; never waits longer than that."""
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=STOP_TIMEOUT)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        # A child of the leader (git daemon forks one per connection) may outlive it.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
 @dataclass
 class Services:
-    pypi_url: str
-    npm_url: str
-    git_url: str
-    pypi_user: str
-    pypi_password: str
-    npm_token: str
-    servers: list[Server]
-
-
-def write_htpasswd(path: Path, user: str, password: str) -> None:
-    with warnings.catch_warnings():
-        # passlib imports the stdlib `crypt` module, deprecated since Python 3.11.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
-
-    htpasswd = HtpasswdFile(str(path), new=True)
-    htpasswd.set_password(user, password)
-    htpasswd.save()
-    path.chmod(0o600)
-
-
-def verdaccio_config(base: Path) -> str:
-    # No uplinks: a package verdaccio does not hold is a 404, nothing is fetched from npmjs.
-    return "\n".join(
-        [
-            f"storage: {json.dumps(str(base / 'storage'))}",
-            "auth:",
-            "  htpasswd:",
-            f"    file: {json.dumps(str(base / 'htpasswd'))}",
-            "    max_users: 10",
-            "packages:",
-            "  '**':",
-            "    access: $all",
-            "    publish: $authenticated",
-            "    unpublish: $authenticated",
-            "web:",
-            "  enable: false",
-            "log:",
-            "  type: file",
-            f"  path: {json.dumps(str(base / 'verdaccio.log'))}",
-            "  level: warn",
-            "",
-        ]
-    )
-
-
-def npm_user_token(url: str, user: str, password: str) -> str:
-    body = {"name": user, "password": password, "email": "bench@example.invalid", "type": "user"}
-    request = urllib.request.Request(
-        f"{url}-/user/org.couchdb.user:{user}",
-        data=json.dumps(body).encode(),
-        method="PUT",
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            answer = json.loads(response.read())
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise BenchError(f"verdaccio would not add user {user}: {exc}") from exc
-    token = answer.get("token") if isinstance(answer, dict) else None
-    if not isinstance(token, str) or not token:
-        raise BenchError("verdaccio answered without a token")
-    return token
+    pypi: PypiServer
+    npm: NpmRegistry  # user `bench` with a token, made when it starts
+    git: GitDaemon
 
 
 @contextlib.contextmanager
 def services(work: Path) -> Iterator[Services]:
     """pypiserver, verdaccio and a git daemon on free ports of 127.0.0.1, stopped on exit."""
-    if not VERDACCIO_BIN.is_file():
-        raise BenchError(f"verdaccio is not installed ({VERDACCIO_BIN}): npm ci --prefix registry")
-    pypi_dir, npm_dir, git_dir = work / "pypi", work / "npm", work / "remotes"
-    for d in (pypi_dir / "packages", npm_dir / "storage", git_dir):
-        d.mkdir(parents=True)
-    pypi_port, npm_port, git_port = free_port(), free_port(), free_port()
-    pypi_url, npm_url = f"http://{HOST}:{pypi_port}/", f"http://{HOST}:{npm_port}/"
-    git_url = f"git://{HOST}:{git_port}/"
-    pypi_user, pypi_password = "bench", secrets.token_urlsafe(18)
-    write_htpasswd(pypi_dir / "htpasswd", pypi_user, pypi_password)
-    (npm_dir / "htpasswd").touch(mode=0o600)
-    (npm_dir / "config.yaml").write_text(verdaccio_config(npm_dir))
-    git(git_dir, "init", "--quiet", "--bare", "--initial-branch=main", "probe.git")
-
-    def git_ready() -> bool:
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex((HOST, git_port)) != 0:
-                return False
-        probe = run(["git", "ls-remote", f"{git_url}probe.git"], git_dir, check=False)
-        return probe.returncode == 0
-
-    servers = [
-        Server(
-            "pypiserver",
-            [
-                *(sys.executable, "-m", "pypiserver", "run", "--host", HOST),
-                *("--port", str(pypi_port), "--authenticate", "update"),
-                *("--passwords", str(pypi_dir / "htpasswd"), "--disable-fallback"),
-                str(pypi_dir / "packages"),
-            ],
-            pypi_dir,
-            pypi_dir / "pypiserver.log",
-            lambda: answers(f"{pypi_url}simple/"),
-        ),
-        Server(
-            "verdaccio",
-            [
-                *("node", str(VERDACCIO_BIN), "--config", str(npm_dir / "config.yaml")),
-                *("--listen", f"{HOST}:{npm_port}"),
-            ],
-            npm_dir,
-            npm_dir / "console.log",
-            lambda: answers(f"{npm_url}-/ping"),
-        ),
-        Server(
-            "git daemon",
-            [
-                *("git", "daemon", "--reuseaddr", f"--base-path={git_dir}", "--export-all"),
-                *("--enable=receive-pack", "--informative-errors", f"--listen={HOST}"),
-                f"--port={git_port}",
-                str(git_dir),
-            ],
-            git_dir,
-            work / "git-daemon.log",
-            git_ready,
-        ),
-    ]
-    started: list[Server] = []
-    try:
-        for server in servers:
-            started.append(server)
-            server.start()
-        token = npm_user_token(npm_url, "bench", secrets.token_urlsafe(18))
-        yield Services(pypi_url, npm_url, git_url, pypi_user, pypi_password, token, servers)
-    finally:
-        for server in reversed(started):
-            server.stop()
+    svc = Services(
+        PypiServer(work / "pypi", username="bench"),
+        NpmRegistry(work / "npm", username="bench", email="bench@example.invalid"),
+        GitDaemon(work / "remotes"),
+    )
+    with contextlib.ExitStack() as stack:
+        for server in (svc.pypi, svc.npm, svc.git):
+            stack.callback(server.stop)  # before start: an interrupted start is stopped too
+            server.start(START_TIMEOUT)
+        yield svc
 
 
 # --------------------------------------------------------------------------------------
@@ -452,21 +248,9 @@ def projects() -> list[Project]:
     return out
 
 
-PYPROJECT = """\
-[build-system]
-requires = ["setuptools>=69"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "{name}"
-version = "{version}"
-description = "One of the status benchmark's projects."
-requires-python = ">=3.11"
-"""
-
-
 def write_version(repo: Path, p: Project, version: str) -> None:
-    (repo / "pyproject.toml").write_text(PYPROJECT.format(name=p.name, version=version))
+    # All that status reads of pyproject.toml: the distribution's name and the version.
+    (repo / "pyproject.toml").write_text(f'[project]\nname = "{p.name}"\nversion = "{version}"\n')
     init = repo / "src" / p.module / "__init__.py"
     init.parent.mkdir(parents=True, exist_ok=True)
     init.write_text(f'"""{p.name}."""\n\n__version__ = "{version}"\n')
@@ -476,11 +260,11 @@ def write_version(repo: Path, p: Project, version: str) -> None:
         (repo / "index.js").write_text(f"exports.version = {json.dumps(semver(version))};\n")
 
 
-def make_repository(base: Path, p: Project, git_url: str, remotes: Path) -> Path:
+def make_repository(base: Path, p: Project, daemon: GitDaemon) -> Path:
     """A history of feat + release commits, one annotated tag per version, pushed in part."""
     repo = base / p.name
     repo.mkdir()
-    git(remotes, "init", "--quiet", "--bare", "--initial-branch=main", f"{p.name}.git")
+    daemon.create_bare(p.name)
     git(repo, "init", "--quiet", "--initial-branch=main")
     (repo / "README.md").write_text(f"# {p.name}\n")
     for n, version in enumerate(p.versions):
@@ -493,7 +277,7 @@ def make_repository(base: Path, p: Project, git_url: str, remotes: Path) -> Path
         git(repo, "commit", "--quiet", "-m", f"chore(release): {version}")
         git(repo, "tag", "--annotate", "-m", f"Release {version}", f"v{version}")
         if n + 1 == p.pushed:
-            git(repo, "remote", "add", "origin", f"{git_url}{p.name}.git")
+            git(repo, "remote", "add", "origin", daemon.url_for(p.name))
             tags = [f"v{v}" for v in p.versions[: p.pushed]]
             git(repo, "push", "--quiet", "--atomic", "origin", "main", *tags)
             git(repo, "branch", "--quiet", "--set-upstream-to=origin/main", "main")
@@ -508,12 +292,12 @@ def write_config(configs: Path, p: Project, repo: Path, svc: Services) -> Path:
         f"name = {json.dumps(p.name)}\npath = {json.dumps(str(repo))}\n"
         'branch = "main"\nremote = "origin"\ntag_format = "v{version}"\n\n'
         f"[version]\nfiles = {json.dumps(files)}\n\n"
-        f'[[targets]]\nname = "pypi"\nkind = "pypi"\nurl = {json.dumps(svc.pypi_url)}\n'
+        f'[[targets]]\nname = "pypi"\nkind = "pypi"\nurl = {json.dumps(svc.pypi.url)}\n'
         f'username_env = "{ENV_USER}"\npassword_env = "{ENV_PASSWORD}"\n'
     )
     if p.dual:
         text += (
-            f'\n[[targets]]\nname = "npm"\nkind = "npm"\nregistry = {json.dumps(svc.npm_url)}\n'
+            f'\n[[targets]]\nname = "npm"\nkind = "npm"\nregistry = {json.dumps(svc.npm.url)}\n'
             f'token_env = "{ENV_TOKEN}"\n'
         )
     path = configs / f"{p.name}.toml"
@@ -521,66 +305,22 @@ def write_config(configs: Path, p: Project, repo: Path, svc: Services) -> Path:
     return path
 
 
-def wheel(out: Path, p: Project, version: str) -> Path:
-    """A tiny pure-Python wheel, written directly (no build backend, no network)."""
-    dist_info = f"{p.module}-{version}.dist-info"
-    files = {
-        f"{p.module}/__init__.py": f'__version__ = "{version}"\n',
-        f"{dist_info}/METADATA": (
-            f"Metadata-Version: 2.1\nName: {p.name}\nVersion: {version}\n"
-            "Summary: One of the status benchmark's projects.\n"
-        ),
-        f"{dist_info}/WHEEL": (
-            "Wheel-Version: 1.0\nGenerator: benchmarks/status.py\nRoot-Is-Purelib: true\n"
-            "Tag: py3-none-any\n"
-        ),
-    }
-    record = []
-    for name, text in files.items():
-        digest = hashlib.sha256(text.encode()).digest()
-        b64 = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-        record.append(f"{name},sha256={b64},{len(text.encode())}")
-    files[f"{dist_info}/RECORD"] = "\n".join([*record, f"{dist_info}/RECORD,,", ""])
-    path = out / f"{p.module}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), text)
-    return path
-
-
 def publish(work: Path, all_projects: list[Project], svc: Services) -> tuple[int, int]:
     """Upload the wheels with twine (one call) and each npm version with `npm publish`."""
     wheels_dir = work / "wheels"
     wheels_dir.mkdir()
-    wheels = [wheel(wheels_dir, p, v) for p in all_projects for v in p.pypi]
-    env = base_env()
-    env.update({"TWINE_USERNAME": svc.pypi_user, "TWINE_PASSWORD": svc.pypi_password})
+    wheels = [tiny_wheel(wheels_dir, p.name, v) for p in all_projects for v in p.pypi]
     run(
         [
-            *(sys.executable, "-m", "twine", "upload", "--repository-url", svc.pypi_url),
+            *(sys.executable, "-m", "twine", "upload", "--repository-url", svc.pypi.url),
             *("--non-interactive", "--disable-progress-bar", *map(str, wheels)),
         ],
         work,
-        env,
+        svc.pypi.twine_env(base_env()),
     )
     npm_home = work / "npm-client"
-    npm_home.mkdir()
-    (npm_home / "global-npmrc").touch()
-    userconfig = npm_home / "npmrc"
-    fd = os.open(userconfig, os.O_WRONLY | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(f"{svc.npm_url.removeprefix('http:')}:_authToken={svc.npm_token}\n")
-    env = base_env()
-    env.update(
-        {
-            "npm_config_cache": str(npm_home / "cache"),
-            "npm_config_userconfig": str(userconfig),
-            "npm_config_globalconfig": str(npm_home / "global-npmrc"),
-            "npm_config_update_notifier": "false",
-            "npm_config_audit": "false",
-            "npm_config_fund": "false",
-        }
-    )
+    env = isolated_npm_env(npm_home / "cache", base_env())
+    env["npm_config_userconfig"] = str(svc.npm.npmrc(npm_home / "npmrc"))
     published = 0
     for p in all_projects:
         for version, tag in p.npm:
@@ -589,7 +329,7 @@ def publish(work: Path, all_projects: list[Project], svc: Services) -> tuple[int
             manifest = {"name": p.name, "version": version, "main": "index.js", "license": "MIT"}
             (package / "package.json").write_text(json.dumps(manifest))
             (package / "index.js").write_text(f"exports.version = {json.dumps(version)};\n")
-            run(["npm", "publish", "--registry", svc.npm_url, "--tag", tag], package, env)
+            run(["npm", "publish", "--registry", svc.npm.url, "--tag", tag], package, env)
             published += 1
     return len(wheels), published
 
@@ -724,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"workdir {work}", flush=True)
     try:
         return measure(work, args)
-    except BenchError as exc:
+    except (BenchError, ServiceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BROKEN
     except KeyboardInterrupt:
@@ -747,15 +487,15 @@ def measure(work: Path, args: argparse.Namespace) -> int:  # noqa: PLR0915
         repos.mkdir()
         configs.mkdir()
         for p in all_projects:
-            repo = make_repository(repos, p, svc.git_url, work / "remotes")
+            repo = make_repository(repos, p, svc.git)
             write_config(configs, p, repo, svc)
         wheels, npm_versions = publish(work, all_projects, svc)
         credentials = work / "credentials.env"
         fd = os.open(credentials, os.O_WRONLY | os.O_CREAT, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(
-                f"{ENV_USER}={svc.pypi_user}\n{ENV_PASSWORD}={svc.pypi_password}\n"
-                f"{ENV_TOKEN}={svc.npm_token}\n"
+                f"{ENV_USER}={svc.pypi.username}\n{ENV_PASSWORD}={svc.pypi.password}\n"
+                f"{ENV_TOKEN}={svc.npm.token}\n"
             )
         setup = time.perf_counter() - setup
         env = base_env()
@@ -801,8 +541,8 @@ def measure(work: Path, args: argparse.Namespace) -> int:  # noqa: PLR0915
     print(f"measured: release at {revision()}")
     print()
     print(
-        f"set up in {setup:.1f} s (untimed): pypiserver {svc.pypi_url}, verdaccio {svc.npm_url}, "
-        f"git daemon {svc.git_url}; {PROJECTS} projects ({PROJECTS - PROJECTS // 2} PyPI only, "
+        f"set up in {setup:.1f} s (untimed): pypiserver {svc.pypi.url}, verdaccio {svc.npm.url}, "
+        f"git daemon {svc.git.url}; {PROJECTS} projects ({PROJECTS - PROJECTS // 2} PyPI only, "
         f"{PROJECTS // 2} PyPI + npm), {wheels} wheels uploaded with twine, {npm_versions} npm "
         "versions published with npm publish"
     )
