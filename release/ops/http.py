@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from release.errors import Problem, ReleaseError
 from release.masking import mask
@@ -38,3 +39,25 @@ def request(
                 "check that the registry is up and the URL in the config is right",
             )
         ) from exc
+
+
+def wait_for(
+    ready: Callable[[], bool],
+    *,
+    timeout: float,
+    gave_up: Callable[[int], Problem],
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[int, float]:
+    """Ask `ready` until it says yes; return (attempts, seconds). Registries are eventually
+    consistent, so the pauses grow (0.25 s, x1.6, at most 5 s), and `timeout` bounds the
+    whole wait: past it, RegistryError with the problem `gave_up(attempts)` describes."""
+    start = time.monotonic()
+    delay, attempts = 0.25, 0
+    while True:
+        attempts += 1
+        if ready():
+            return attempts, time.monotonic() - start
+        if time.monotonic() - start + delay > timeout:
+            raise RegistryError(gave_up(attempts))
+        sleep(delay)
+        delay = min(delay * 1.6, 5.0)

@@ -9,16 +9,15 @@ import json
 import os
 import shutil
 import tempfile
-import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from release.errors import CommandError, Problem
-from release.ops.http import RegistryError, request
+from release.ops.http import RegistryError, request, wait_for
 from release.ops.process import run
 
 
@@ -159,38 +158,29 @@ def deprecate(
 
 
 def wait_until_viewable(
-    registry: NpmRegistry,
-    package: str,
-    version: str,
-    env: dict[str, str],
-    *,
-    timeout: float,
-    sleep: Callable[[float], None] = time.sleep,
+    registry: NpmRegistry, package: str, version: str, env: dict[str, str], *, timeout: float
 ) -> tuple[int, float]:
     """Poll `npm view NAME@VERSION version` until it answers (bounded, with backoff)."""
-    start = time.monotonic()
-    delay, attempts = 0.25, 0
-    while True:
-        attempts += 1
+
+    def viewable() -> bool:
         result = run(
             ["npm", "view", f"{package}@{version}", "version", "--registry", registry.url],
             env=env,
             check=False,
             timeout=120,
         )
-        if result.returncode == 0 and result.stdout.strip() == version:
-            return attempts, time.monotonic() - start
-        if time.monotonic() - start + delay > timeout:
-            raise RegistryError(
-                Problem(
-                    f"{package}@{version} is not visible on {registry.name} after "
-                    f"{timeout:.0f} s ({attempts} checks)",
-                    registry.name,
-                    "the publish was accepted; check the registry, then resume",
-                )
-            )
-        sleep(delay)
-        delay = min(delay * 1.6, 5.0)
+        return result.returncode == 0 and result.stdout.strip() == version
+
+    return wait_for(
+        viewable,
+        timeout=timeout,
+        gave_up=lambda attempts: Problem(
+            f"{package}@{version} is not visible on {registry.name} after "
+            f"{timeout:.0f} s ({attempts} checks)",
+            registry.name,
+            "the publish was accepted; check the registry, then resume",
+        ),
+    )
 
 
 def install_and_load(

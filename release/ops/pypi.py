@@ -6,12 +6,10 @@ import base64
 import os
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,7 +18,7 @@ from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel
 
 from release.errors import Problem
 from release.masking import mask
-from release.ops.http import RegistryError, request
+from release.ops.http import RegistryError, request, wait_for
 from release.ops.process import Result, run
 
 
@@ -156,32 +154,24 @@ def upload(index: Index, files: list[Path]) -> Result:
     )
 
 
+def has_version(index: Index, distribution: str, version: str) -> bool:
+    return version in published_files(index, distribution).values()
+
+
 def wait_until_listed(
-    index: Index,
-    distribution: str,
-    version: str,
-    *,
-    timeout: float,
-    sleep: Callable[[float], None] = time.sleep,
+    index: Index, distribution: str, version: str, *, timeout: float
 ) -> tuple[int, float]:
     """Poll until `version` is listed; return (attempts, seconds). Bounded by `timeout`."""
-    start = time.monotonic()
-    delay, attempts = 0.25, 0
-    while True:
-        attempts += 1
-        if version in published_files(index, distribution).values():
-            return attempts, time.monotonic() - start
-        if time.monotonic() - start + delay > timeout:
-            raise RegistryError(
-                Problem(
-                    f"{distribution} {version} is not listed on {index.name} after {timeout:.0f} s "
-                    f"({attempts} checks)",
-                    index.name,
-                    "the upload was accepted; check the index, then rerun the verification",
-                )
-            )
-        sleep(delay)
-        delay = min(delay * 1.6, 5.0)
+    return wait_for(
+        lambda: has_version(index, distribution, version),
+        timeout=timeout,
+        gave_up=lambda attempts: Problem(
+            f"{distribution} {version} is not listed on {index.name} after {timeout:.0f} s "
+            f"({attempts} checks)",
+            index.name,
+            "the upload was accepted; check the index, then rerun the verification",
+        ),
+    )
 
 
 def isolated_pip_env() -> dict[str, str]:

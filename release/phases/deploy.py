@@ -10,8 +10,7 @@ from typing import Any
 
 from release.errors import Problem, ReleaseError
 from release.ops.http import RegistryError
-from release.ops.npm import has_version
-from release.ops.pypi import published_files
+from release.phases.validate import on_target
 from release.steps import Context, Phase
 
 
@@ -30,15 +29,10 @@ class Preflight:
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         problems: list[Problem] = []
+        names = (ctx.record.distribution, ctx.record.npm_package)
         for target in ctx.record.targets:
             try:
-                if target.name in ctx.indexes:
-                    package = ctx.record.distribution
-                    index = ctx.indexes[target.name]
-                    there = target.version in published_files(index, package).values()
-                else:
-                    package = ctx.record.npm_package
-                    there = has_version(ctx.npm[target.name], package, target.version)
+                package, there = on_target(target.name, target.version, names, ctx.indexes, ctx.npm)
             except ReleaseError as exc:
                 problems.extend(exc.problems)
                 continue

@@ -12,8 +12,8 @@ from release.config import PYPI_UPLOAD_HOSTS
 from release.errors import Problem, ReleaseError
 from release.ops.process import run, run_shell
 from release.ops.pypi import (
+    has_version,
     install_in_fresh_venv,
-    published_files,
     remove_release,
     upload,
     wait_until_listed,
@@ -116,7 +116,7 @@ class Publish(TargetStep):
     def done(self, ctx: Context) -> bool:
         index = ctx.indexes[self.target]
         version = ctx.record.target_version(self.target)
-        return version in published_files(index, ctx.record.distribution).values()
+        return has_version(index, ctx.record.distribution, version)
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         ctx.target_status[self.target] = "publishing"
@@ -128,7 +128,7 @@ class Publish(TargetStep):
         index = ctx.indexes[self.target]
         version = ctx.record.target_version(self.target)
         project = ctx.record.distribution
-        if version not in published_files(index, project).values():
+        if not has_version(index, project, version):
             return None
         if any(host in index.upload_url for host in PYPI_UPLOAD_HOSTS):
             ctx.target_status[self.target] = "burned"

@@ -13,8 +13,10 @@ from release.config import LoadedConfig, PypiTarget
 from release.errors import CommandError, Problem, ReleaseError
 from release.ops.ci import oidc_available
 from release.ops.git import RemoteGit
-from release.ops.npm import NpmRegistry, has_version, token_rejected
-from release.ops.pypi import Index, credentials_rejected, default_simple_url, published_files
+from release.ops.npm import NpmRegistry, token_rejected
+from release.ops.npm import has_version as npm_has_version
+from release.ops.pypi import Index, credentials_rejected, default_simple_url
+from release.ops.pypi import has_version as pypi_has_version
 from release.phases.gates import GateResult, run_gates
 from release.plan import Plan
 from release.progress import Progress
@@ -198,21 +200,33 @@ def _remote(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
     return problems
 
 
+def on_target(
+    target: str,
+    version: str,
+    names: tuple[str, str],
+    indexes: dict[str, Index],
+    npm: dict[str, NpmRegistry],
+) -> tuple[str, bool]:
+    """(package name there, whether `version` is already on `target`), for either kind."""
+    distribution, npm_package = names
+    if target in indexes:
+        return distribution, pypi_has_version(indexes[target], distribution, version)
+    return npm_package, npm_has_version(npm[target], npm_package, version)
+
+
 def _targets(plan: Plan, registries: Registries, names: tuple[str, str]) -> list[Problem]:
     """Every target before the first publish: the version is new there, the credentials work."""
-    distribution, npm_package = names
     problems: list[Problem] = []
     for planned in plan.targets:
         try:
+            package, there = on_target(
+                planned.name, planned.version, names, registries.indexes, registries.npm
+            )
             if planned.name in registries.indexes:
                 index = registries.indexes[planned.name]
-                package = distribution
-                there = planned.version in published_files(index, distribution).values()
                 rejected = bool(index.password) and credentials_rejected(index)
             else:
                 registry = registries.npm[planned.name]
-                package = npm_package
-                there = has_version(registry, npm_package, planned.version)
                 rejected = bool(registry.token) and token_rejected(registry)
         except ReleaseError as exc:
             problems.extend(exc.problems)
