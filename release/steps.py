@@ -32,7 +32,7 @@ FAIL_AT_ENV = "RELEASE_TEST_FAIL_AT"
 KILL_AT_ENV = "RELEASE_TEST_KILL_AT"
 
 
-def _maybe_die(point: str) -> None:
+def maybe_die(point: str) -> None:
     if os.environ.get(KILL_AT_ENV) == point:
         os.kill(os.getpid(), signal.SIGKILL)
 
@@ -132,6 +132,11 @@ class Context:
     def drop_artifacts(self, kind: str) -> None:
         shutil.rmtree(self.artifacts_dir / kind, ignore_errors=True)
 
+    def release_epoch(self) -> int:
+        """The release commit's time: builds stamp it, so a rebuild gives the same bytes."""
+        assert self.record.release_sha
+        return int(self.git.out("log", "-1", "--format=%ct", self.record.release_sha))
+
     def export_release(self) -> Path:
         """The release commit's exact tree in the scratch folder (no untracked files, no .git)."""
         assert self.record.release_sha
@@ -193,6 +198,15 @@ class InjectedFailure(ReleaseError):
     """Raised by the test-only fault injection switch."""
 
     exit_code = 1
+
+
+class ArtifactConflict(ReleaseError):
+    """A registry already holds a file of this version with other bytes than the build.
+
+    Never overwritten: an operator decides (the file came from another build or another hand).
+    """
+
+    exit_code = 3
 
 
 class StopRequested(ReleaseError):
@@ -261,12 +275,12 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
             start = time.monotonic()
             try:
                 ctx.journal.write("start", step=step.name, phase=phase.value)
-                _maybe_die(step.name)
+                maybe_die(step.name)
                 if os.environ.get(FAIL_AT_ENV) == step.name:
                     raise InjectedFailure(Problem(f"injected failure at {step.name}"))
                 with ctx.progress.step(step.name):
                     details = step.apply(ctx)
-                _maybe_die(f"{step.name}:after")
+                maybe_die(f"{step.name}:after")
             # The executor is the one place that must see every failure, to roll back.
             except BaseException as exc:
                 took = time.monotonic() - start

@@ -217,3 +217,28 @@ class RemoteGit(Git):
         with tarfile.open(archive) as tar:
             tar.extractall(dest, filter="data")
         archive.unlink()
+
+    # Recovery from the world: what the remote holds, read without changing the user's refs.
+
+    def remote_refs(self, remote: str, *patterns: str) -> dict[str, str]:
+        """Refs on the remote matching `patterns`, each with the commit it names (tags peeled)."""
+        refs: dict[str, str] = {}
+        for line in self.out("ls-remote", remote, *patterns).splitlines():
+            sha, _, name = line.partition("\t")
+            if name.endswith("^{}"):
+                refs[name[: -len("^{}")]] = sha  # the peeled commit of an annotated tag wins
+            else:
+                refs.setdefault(name, sha)
+        return refs
+
+    def fetch_tag(self, remote: str, tag: str) -> None:
+        """Bring one tag (and its commits) from the remote, as a fresh clone would have it."""
+        self.run(
+            "fetch", "--quiet", "--no-write-fetch-head", remote, f"refs/tags/{tag}:refs/tags/{tag}"
+        )
+
+    def push_ref(self, remote: str, sha: str, ref: str) -> None:
+        self.run("push", "--porcelain", remote, f"{sha}:{ref}")
+
+    def delete_remote_ref(self, remote: str, ref: str) -> None:
+        self.run("push", "--porcelain", remote, f":{ref}")

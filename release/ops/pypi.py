@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import gzip
+import io
 import os
 import sys
+import tarfile
 import tempfile
 import urllib.error
 import urllib.parse
@@ -54,19 +57,39 @@ class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.files: list[str] = []
+        self.sha256: dict[str, str] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "a":
             href = dict(attrs).get("href") or ""
-            self.files.append(urllib.parse.unquote(href.split("#", 1)[0].rsplit("/", 1)[-1]))
+            path, _, fragment = href.partition("#")
+            name = urllib.parse.unquote(path.rsplit("/", 1)[-1])
+            self.files.append(name)
+            algorithm, _, digest = fragment.partition("=")
+            if algorithm == "sha256" and digest:
+                self.sha256[name] = digest.lower()
 
 
 def published_files(index: Index, distribution: str) -> dict[str, str]:
     """Files the index lists for a distribution, each with its version (empty when unknown)."""
+    parser = _listing(index, distribution)
+    return {name: v for name in parser.files if (v := _file_version(name))}
+
+
+def published_hashes(index: Index, distribution: str, version: str) -> dict[str, str]:
+    """The files of one version on the index, each with the sha256 the simple API gives
+    (the PEP 503 `#sha256=` fragment; empty when the index gives none)."""
+    parser = _listing(index, distribution)
+    return {
+        name: parser.sha256.get(name, "") for name in parser.files if _file_version(name) == version
+    }
+
+
+def _listing(index: Index, distribution: str) -> _Links:
     url = urllib.parse.urljoin(index.simple_url, f"{canonicalize_name(distribution)}/")
     status, body = request(url, headers=index.auth_header() if index.password else None)
     if status == 404:
-        return {}
+        return _Links()
     if status != 200:
         raise RegistryError(
             Problem(
@@ -77,7 +100,7 @@ def published_files(index: Index, distribution: str) -> dict[str, str]:
         )
     parser = _Links()
     parser.feed(body.decode("utf-8", errors="replace"))
-    return {name: v for name in parser.files if (v := _file_version(name))}
+    return parser
 
 
 def _file_version(filename: str) -> str | None:
@@ -238,6 +261,31 @@ def _with_credentials(index: Index) -> str:
     user = urllib.parse.quote(index.username, safe="")
     password = urllib.parse.quote(index.password, safe="")
     return parts._replace(netloc=f"{user}:{password}@{parts.netloc}").geturl()
+
+
+def clamp_sdist(path: Path, epoch: int) -> None:
+    """Rewrite an sdist so that it is the same bytes on every build of one commit.
+
+    setuptools stamps the files it generates (PKG-INFO, setup.cfg, egg-info) and the gzip
+    header with the build time, so a rebuild on a fresh CI runner never matched an upload
+    made before a crash. Members keep their order and content; times newer than the
+    commit are clamped to it, as `tar --clamp-mtime` does.
+    """
+    with tarfile.open(path, "r:gz") as source:
+        members = [(m, source.extractfile(m) if m.isfile() else None) for m in source]
+        blobs = [(m, f.read() if f else None) for m, f in members]
+        tar_format = source.format
+    clamped = path.with_suffix(".clamped")
+    with (
+        open(clamped, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=epoch) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tar_format) as target,
+    ):
+        for member, data in blobs:
+            member.mtime = min(int(member.mtime), epoch)
+            member.pax_headers = {k: v for k, v in member.pax_headers.items() if k != "mtime"}
+            target.addfile(member, io.BytesIO(data) if data is not None else None)
+    clamped.replace(path)
 
 
 def scratch_dir(prefix: str) -> Path:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from release.config import NpmTarget
+from release.errors import Problem
 from release.ops import npm
 from release.ops.ci import oidc_available
 from release.ops.process import run_shell
-from release.steps import Context, Phase, TargetStep
+from release.steps import ArtifactConflict, Context, Phase, TargetStep
 
 KIND = "npm"
+
+
+def sha1(path: Path) -> str:
+    """npm's `dist.shasum` of a tarball."""
+    return hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
 
 
 def _target(ctx: Context, name: str) -> NpmTarget:
@@ -55,8 +63,27 @@ class Publish(TargetStep):
     point_of_no_return: bool = True
 
     def done(self, ctx: Context) -> bool:
+        """Done when the registry holds the version; with a tarball at hand, the same bytes."""
         version = ctx.record.target_version(self.target)
-        return npm.has_version(ctx.npm[self.target], ctx.record.npm_package, version)
+        doc = npm.packument(ctx.npm[self.target], ctx.record.npm_package)
+        entry = (doc or {}).get("versions", {}).get(version)
+        if entry is None:
+            return False
+        tarballs = ctx.artifacts(KIND)
+        shasum = str(entry.get("dist", {}).get("shasum", ""))
+        if tarballs and shasum and shasum != sha1(tarballs[0]):
+            raise ArtifactConflict(
+                Problem(
+                    f"{self.target} already holds {ctx.record.npm_package}@{version} with "
+                    f"shasum {shasum}, not the {sha1(tarballs[0])} packed from "
+                    f"{ctx.record.tag}; nothing was overwritten",
+                    self.target,
+                    f"find who published it; unpublish it from {self.target} if the registry "
+                    f"allows it and run the push again, or release the next version "
+                    f"(release push --project {ctx.record.project} --bump patch)",
+                )
+            )
+        return True
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         config = _target(ctx, self.target)

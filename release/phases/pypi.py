@@ -6,20 +6,24 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from release.config import PYPI_UPLOAD_HOSTS
 from release.errors import Problem, ReleaseError
+from release.ops.files import sha256
 from release.ops.process import run, run_shell
 from release.ops.pypi import (
+    clamp_sdist,
     has_version,
     install_in_fresh_venv,
+    published_hashes,
     remove_release,
     upload,
     wait_until_listed,
     wheel_top_level,
 )
-from release.steps import Context, Phase, TargetStep
+from release.steps import ArtifactConflict, Context, Phase, TargetStep, maybe_die
 from release.version import Bump, Version
 
 KIND = "pypi"
@@ -44,8 +48,11 @@ class Build:
         source = ctx.export_release()
         out = ctx.scratch / "dist"
         command = ctx.loaded.config.commands.build
+        epoch = ctx.release_epoch()
+        # Reproducible builds: a fresh clone rebuilding the tag must get the uploaded bytes.
+        reproducible = {"SOURCE_DATE_EPOCH": str(epoch)}
         if command:
-            run_shell(command, cwd=source)
+            run_shell(command, cwd=source, env=reproducible)
             built = source / "dist"
             if not built.is_dir():
                 raise ReleaseError(
@@ -68,6 +75,7 @@ class Build:
                     str(out),
                     str(source),
                 ],
+                env=reproducible,
                 timeout=900,
             )
         files = sorted(p for p in out.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
@@ -79,6 +87,8 @@ class Build:
                     "check the project's build backend settings",
                 )
             )
+        for sdist in (p for p in files if p.name.endswith(".tar.gz")):
+            clamp_sdist(sdist, epoch)
         ctx.keep_artifacts(KIND, files)
         return {"artifacts": ctx.record.artifacts}
 
@@ -114,15 +124,44 @@ class Publish(TargetStep):
     point_of_no_return: bool = True
 
     def done(self, ctx: Context) -> bool:
-        index = ctx.indexes[self.target]
+        """Done only when every artifact is on the index with the same sha256."""
+        if not ctx.artifacts(KIND):  # nothing built here (a rollback from the world)
+            version = ctx.record.target_version(self.target)
+            return has_version(ctx.indexes[self.target], ctx.record.distribution, version)
+        return not self._missing(ctx)
+
+    def _missing(self, ctx: Context) -> list[Path]:
+        """The artifacts the index lacks; a file it holds with other bytes is a stop."""
         version = ctx.record.target_version(self.target)
-        return has_version(index, ctx.record.distribution, version)
+        there = published_hashes(ctx.indexes[self.target], ctx.record.distribution, version)
+        missing = []
+        for path in ctx.artifacts(KIND):
+            if path.name not in there:
+                missing.append(path)
+            elif there[path.name] and there[path.name] != sha256(path):
+                raise ArtifactConflict(
+                    Problem(
+                        f"{self.target} already holds {path.name} with sha256 "
+                        f"{there[path.name][:16]}..., not the {sha256(path)[:16]}... built "
+                        f"from {ctx.record.tag}; nothing was overwritten",
+                        self.target,
+                        f"find who published that file; delete it from {self.target} if the "
+                        f"index allows it and run the push again, or release the next version "
+                        f"(release push --project {ctx.record.project} --bump patch)",
+                    )
+                )
+        return missing
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         ctx.target_status[self.target] = "publishing"
-        upload(ctx.indexes[self.target], ctx.artifacts(KIND))
+        index = ctx.indexes[self.target]
+        # One file per upload: what a crash left behind is then exactly the files before it.
+        files = self._missing(ctx)
+        for number, path in enumerate(files, 1):
+            upload(index, [path])
+            maybe_die(f"{self.name}:file{number}")
         ctx.target_status[self.target] = "published"
-        return {"target": self.target, "files": [p.name for p in ctx.artifacts(KIND)]}
+        return {"target": self.target, "files": [p.name for p in files]}
 
     def undo(self, ctx: Context) -> str | None:
         index = ctx.indexes[self.target]
