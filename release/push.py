@@ -21,13 +21,14 @@ from release.ops.pypi import scratch_dir
 from release.phases import npm, pypi
 from release.phases import validate as validation
 from release.phases.commit import Commit, Tag
-from release.phases.deploy import Preflight, Push
+from release.phases.deploy import Preflight, Push, RecordVerified
 from release.phases.files import VersionCommand, WriteFiles
 from release.plan import Options, Plan, build_plan
 from release.progress import Progress
 from release.record import ReleaseRecord
+from release.recovery import WorldRelease, last_release
 from release.report import Outcome, Report, StepReport, TargetReport
-from release.steps import Context, Execution, Phase, Step, execute
+from release.steps import ArtifactConflict, Context, Execution, Phase, Step, execute
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,16 @@ def pipeline(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
         Push(),
         *(pypi.Publish(t.name) if t.kind == "pypi" else npm.Publish(t.name) for t in targets),
         *(pypi.Verify(t.name) if t.kind == "pypi" else npm.Verify(t.name) for t in targets),
+        RecordVerified(),
+    )
+
+
+def finishing_steps(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
+    """What finishes a release whose tag is already out: build, publish, verify, record."""
+    return tuple(
+        s
+        for s in pipeline(record, loaded)
+        if s.phase is Phase.DEPLOY and s.name not in ("preflight", "push")
     )
 
 
@@ -86,7 +97,27 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
     directory = state_dir(loaded.root, loaded.config.name)
     with release_lock(directory, loaded.config.name):
         last = last_summary(directory)
-        if options.resume:
+        world = None if last is not None and not last.complete else _world(loaded)
+        if (
+            world is not None
+            and not world.complete
+            and last is not None
+            and last.header["record"]["tag"] == world.record.tag
+        ):
+            # The journal says finished; the world disagrees: the world is believed.
+            world = replace(world, believed=_journal_disagrees(last, world))
+        if world is not None and not world.complete:
+            if options.ci or options.resume:
+                report = _recover(loaded, world, directory, stamp, progress)
+            elif world.only_unverified:
+                progress.warn(
+                    f"{world.record.tag} was never recorded as verified; "
+                    f"`release push --project {loaded.config.name} --resume` verifies it"
+                )
+                report = _fresh(loaded, options, directory, stamp, progress)
+            else:
+                raise IncompleteRelease(_world_problem(world, loaded.config.name))
+        elif options.resume:
             if last is None or last.complete:
                 raise IncompleteRelease(
                     Problem(
@@ -105,6 +136,57 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
         report.commands_seconds = child_clock.seconds - clock
         report.write(directory / "reports", f"{stamp}-{report.outcome.value}")
         return report
+
+
+def _world(loaded: LoadedConfig) -> WorldRelease | None:
+    registries = validation.registries_from_env(loaded)
+    return last_release(loaded, RemoteGit(loaded.root), registries, package_names(loaded))
+
+
+def _journal_disagrees(last: Summary, world: WorldRelease) -> str:
+    said = f"the journal says {last.header['record']['tag']} ended {last.state}"
+    return f"{said}, but the world disagrees ({'; '.join(world.missing)}): the world was believed"
+
+
+def _world_problem(world: WorldRelease, project: str) -> Problem:
+    r = world.record
+    return Problem(
+        f"the last release of {project} ({r.version}, tag {r.tag} on {r.remote}) is "
+        f"incomplete: {'; '.join(world.missing)}",
+        r.remote,
+        f"finish it with `release push --project {project} --resume` (builds the tag, "
+        f"publishes only what is missing, verifies everything; `--ci` does the same) or "
+        f"undo it with `release rollback --project {project}`",
+    )
+
+
+def _recover(
+    loaded: LoadedConfig, world: WorldRelease, directory: Path, stamp: str, progress: Progress
+) -> Report:
+    """Finish a release found incomplete in the world: no journal needed, nothing repeated."""
+    record = world.record
+    progress.phase(1, "recover")
+    progress.info(
+        f"{record.tag} is on {record.remote} but the release is incomplete: "
+        f"{'; '.join(world.missing)}; finishing it"
+    )
+    if world.believed:
+        progress.info(world.believed)
+    registries = validation.registries_from_env(loaded)
+    if registries.problems:
+        raise ReleaseError(registries.problems)
+    journal = Journal.create(directory, f"{stamp}-{record.tag}-recovered")
+    journal.write(
+        "release", record=record.to_dict(), recovered_from="world", missing=list(world.missing)
+    )
+    git = RemoteGit(loaded.root)
+    ctx = _context(loaded, record, journal, directory, git, registries, progress)
+    report = _run(ctx, resume=True, steps=finishing_steps(record, loaded))
+    note = f"completed an interrupted release of {record.tag} ({'; '.join(world.missing)})"
+    if world.believed:
+        note += f"; {world.believed}"
+    report.summary = f"{note}. {report.summary}"
+    return report
 
 
 def _incomplete_problem(last: Summary, project: str) -> Problem:
@@ -214,9 +296,13 @@ def _context(
     return ctx
 
 
-def _run(ctx: Context, *, resume: bool) -> Report:
+def _run(ctx: Context, *, resume: bool, steps: tuple[Step, ...] | None = None) -> Report:
     try:
-        execution = execute(pipeline(ctx.record, ctx.loaded), ctx, resume=resume)
+        execution = execute(steps or pipeline(ctx.record, ctx.loaded), ctx, resume=resume)
+    except ArtifactConflict as exc:
+        # Found before anything was uploaded: a stop, never a rollback and never an overwrite.
+        ctx.journal.write("stopped", error=str(exc))
+        return _conflict(ctx, exc)
     finally:
         shutil.rmtree(ctx.scratch, ignore_errors=True)
     report = _outcome(ctx, execution)
@@ -225,6 +311,23 @@ def _run(ctx: Context, *, resume: bool) -> Report:
         ctx.journal.write("outcome", outcome=report.outcome.value, action=report.operator_action)
     report.journal = str(ctx.journal.path)
     return report
+
+
+def _conflict(ctx: Context, exc: ArtifactConflict) -> Report:
+    r = ctx.record
+    return Report(
+        project=r.project,
+        version=r.version,
+        tag=r.tag,
+        outcome=Outcome.NEEDS_OPERATOR,
+        exit_code=exc.exit_code,
+        next_actor="operator",
+        operator_action="; ".join(p.fix for p in exc.problems if p.fix),
+        summary=f"stopped: a registry holds other bytes for {r.tag}; nothing was overwritten",
+        targets=_targets([(t.name, t.kind, t.url, t.version) for t in r.targets], {}),
+        problems=[str(p) for p in exc.problems],
+        journal=str(ctx.journal.path),
+    )
 
 
 def _secret_names(loaded: LoadedConfig) -> list[str]:

@@ -109,3 +109,45 @@ class Push:
             )
         ctx.undone_remotely.append(f"a revert commit {revert[:12]} was pushed to {r.branch}")
         return None
+
+
+VERIFIED_REFS = "refs/release-push/verified/"
+
+
+@dataclass
+class RecordVerified:
+    """A ref on the remote saying the release was verified on every target.
+
+    The world's own record that a release finished: a fresh clone has no journal, and a
+    job killed during verification leaves every file on the registries, so without this
+    ref nothing outside the dead runner would say the verification never ended.
+    """
+
+    name: str = "record"
+    phase: Phase = Phase.DEPLOY
+    leaves_machine: bool = True
+    point_of_no_return: bool = False
+
+    def _ref(self, ctx: Context) -> str:
+        return VERIFIED_REFS + ctx.record.tag
+
+    def done(self, ctx: Context) -> bool:
+        ref = self._ref(ctx)
+        return ctx.git.remote_refs(ctx.record.remote, ref).get(ref) == ctx.record.release_sha
+
+    def apply(self, ctx: Context) -> dict[str, Any]:
+        assert ctx.record.release_sha
+        try:
+            ctx.git.push_ref(ctx.record.remote, ctx.record.release_sha, self._ref(ctx))
+        except ReleaseError as exc:
+            # Everything is published and verified: a remote refusing this ref must not
+            # roll the release back. Only a later fresh-clone push re-verifies it.
+            ctx.progress.warn(f"could not record the verification on the remote: {exc}")
+            return {"recorded": False}
+        return {"recorded": True, "ref": self._ref(ctx)}
+
+    def undo(self, ctx: Context) -> str | None:
+        ref = self._ref(ctx)
+        if ctx.git.remote_refs(ctx.record.remote, ref):
+            ctx.git.delete_remote_ref(ctx.record.remote, ref)
+        return None

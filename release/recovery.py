@@ -1,0 +1,140 @@
+"""The world as the record of last resort: the last release, rebuilt from git and the targets.
+
+In CI the journal dies with the runner. What survives is the remote (the release tag,
+the release commit, the ref saying it was verified) and the registries; this module
+reads them, reads only, and says what an unfinished release still lacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from release.config import LoadedConfig
+from release.errors import ReleaseError
+from release.ops import npm
+from release.ops.git import RemoteGit
+from release.ops.pypi import published_hashes
+from release.phases.deploy import VERIFIED_REFS
+from release.phases.validate import Registries
+from release.plan import _targets, tag_glob, tag_version
+from release.record import ReleaseRecord, TargetRecord
+from release.version import Version
+
+NOT_VERIFIED = "no record on the remote that it was verified"
+
+
+@dataclass(frozen=True)
+class WorldRelease:
+    """The newest release this tool made, as the remote and the registries show it."""
+
+    record: ReleaseRecord
+    missing: tuple[str, ...]  # what the world lacks, in words; empty when complete
+    believed: str = ""  # set when a journal said otherwise: which record was believed
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def only_unverified(self) -> bool:
+        """Every file is out; only the record of the verification is missing."""
+        return self.missing == (NOT_VERIFIED,)
+
+
+def is_release_commit(git: RemoteGit, sha: str, tag: str) -> bool:
+    """Whether `sha` is a release commit made by this tool for `tag` (its message says so)."""
+    message = git.out("log", "-1", "--format=%B", sha)
+    return message.startswith(f"chore(release): {tag}\n") and "Released by release-push:" in message
+
+
+def last_release(
+    loaded: LoadedConfig,
+    git: RemoteGit,
+    registries: Registries,
+    names: tuple[str, str],
+    version: str | None = None,
+) -> WorldRelease | None:
+    """The newest release tag on the remote (or the one naming `version`), if this tool made it.
+
+    None when the remote has no such tag, cannot be reached (validation says so), or the
+    newest tag was made by someone else: the tool recovers only what it released itself.
+    """
+    cfg = loaded.config
+    try:
+        refs = git.remote_refs(
+            cfg.remote, f"refs/tags/{tag_glob(cfg.tag_format)}", VERIFIED_REFS + "*"
+        )
+    except ReleaseError:
+        return None
+    tags: dict[str, tuple[Version, str]] = {}
+    for ref, sha in refs.items():
+        tag = ref.removeprefix("refs/tags/")
+        parsed = tag_version(cfg.tag_format, tag) if ref.startswith("refs/tags/") else None
+        if parsed and (version is None or version in (parsed.pep440(), parsed.semver())):
+            tags[tag] = (parsed, sha)
+    if not tags:
+        return None
+    tag = max(tags, key=lambda t: tags[t][0].sort_key())
+    parsed, sha = tags[tag]
+    local = git.tag_target(tag)
+    if local is None:
+        git.fetch_tag(cfg.remote, tag)  # as a fresh clone has it; a clone of a fork may not
+    elif local != sha:
+        return None  # the local tag disagrees with the remote: status names it
+    if not is_release_commit(git, sha, tag):
+        return None
+    record = ReleaseRecord(
+        project=cfg.name,
+        version=parsed.render(cfg.scheme),
+        tag=tag,
+        branch=git.branch() or cfg.branch,
+        remote=cfg.remote,
+        pre_sha=git.out("rev-parse", f"{sha}^"),
+        files=[],
+        targets=[
+            TargetRecord(t.name, t.kind, t.url, t.version, t.dist_tag)
+            for t in _targets(loaded, parsed)
+        ],
+        distribution=names[0],
+        npm_package=names[1],
+        release_sha=sha,
+    )
+    missing = _missing(loaded, record, registries)
+    if refs.get(VERIFIED_REFS + tag) != sha:
+        missing.append(NOT_VERIFIED)
+    return WorldRelease(record, tuple(missing))
+
+
+def _missing(loaded: LoadedConfig, record: ReleaseRecord, registries: Registries) -> list[str]:
+    # The tool's own build makes an sdist and a wheel; a custom build command, at least a file.
+    needed = {"sdist", "wheel"} if not loaded.config.commands.build else set()
+    missing = []
+    for t in record.targets:
+        try:
+            if t.kind == "pypi" and t.name in registries.indexes:
+                index = registries.indexes[t.name]
+                files = published_hashes(index, record.distribution, t.version)
+                kinds = {"wheel" if f.endswith(".whl") else "sdist" for f in files}
+                if not files:
+                    missing.append(f"{t.name} has no {record.distribution} {t.version}")
+                elif lacking := sorted(needed - kinds):
+                    missing.append(
+                        f"{t.name} has {record.distribution} {t.version} without its "
+                        + " and ".join(lacking)
+                    )
+            elif t.kind == "npm" and t.name in registries.npm:
+                registry = registries.npm[t.name]
+                if not npm.has_version(registry, record.npm_package, t.version):
+                    missing.append(f"{t.name} has no {record.npm_package}@{t.version}")
+        except ReleaseError:
+            continue  # unreachable: validation reports it; recovery decides nothing from it
+    return missing
+
+
+def rolled_back_since(git: RemoteGit, sha: str) -> str | None:
+    """A release revert on the branch after `sha`: a later release was rolled back there."""
+    for line in git.out("log", "--format=%h %s", f"{sha}..HEAD").splitlines():
+        short, _, subject = line.partition(" ")
+        if subject.startswith('Revert "chore(release): '):
+            return short
+    return None
