@@ -9,14 +9,16 @@ from datetime import UTC, datetime
 
 from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError, UsageError
-from release.journal import Summary, journals, release_lock, state_dir, summarize
+from release.journal import Journal, Summary, journals, release_lock, state_dir, summarize
 from release.masking import register_env_secrets
 from release.ops.git import RemoteGit
 from release.ops.pypi import scratch_dir
 from release.phases import validate as validation
+from release.phases.deploy import Push
 from release.progress import Progress
-from release.push import _secret_names, _targets, pipeline
+from release.push import _secret_names, _targets, finishing_steps, package_names, pipeline
 from release.record import ReleaseRecord
+from release.recovery import WorldRelease, last_release, rolled_back_since
 from release.report import Outcome, Report, StepReport
 from release.steps import Context, Step, rollback
 
@@ -64,10 +66,25 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
     with release_lock(directory, loaded.config.name):
         summaries = [s for j in journals(directory) if (s := summarize(j))]
         chosen = _choose(summaries, options.to_version, loaded.config.name)
-        if chosen is None:
-            return Report.quiet(loaded.config.name, None, None, "no journaled release to roll back")
-        record = ReleaseRecord.from_dict(chosen.header["record"])
         registries = validation.registries_from_env(loaded)
+        found = ""
+        if chosen is None:
+            world = _from_world(loaded, registries, options.to_version)
+            if world is None:
+                return Report.quiet(
+                    loaded.config.name,
+                    None,
+                    None,
+                    "no journaled release to roll back, and no release made by this tool "
+                    "on the remote",
+                )
+            found = _found(world)
+            progress.info(found)
+            journal = Journal.create(directory, f"{stamp}-{world.record.tag}-from-world")
+            if not options.dry_run:
+                journal.write("release", record=world.record.to_dict(), recovered_from="world")
+            chosen = Summary(journal, {"record": world.record.to_dict()}, (), (), None, None)
+        record = ReleaseRecord.from_dict(chosen.header["record"])
         if registries.problems:
             raise UsageError(registries.problems)
         ctx = Context(
@@ -82,10 +99,15 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
             npm=registries.npm,
         )
         ctx.target_status = {t.name: "unknown" for t in record.targets}
-        steps = list(pipeline(record, loaded))
+        # Without a journal only what left the machine is undone: the clone is fresh.
+        steps = list(finishing_steps(record, loaded) if found else pipeline(record, loaded))
+        if found:
+            steps.insert(0, Push())
         present = [s for s in steps if _safe_done(s, ctx)]
         if options.dry_run:
-            return _dry_run(record, present, chosen)
+            report = _dry_run(record, present, None if found else chosen)
+            report.summary = f"{found}; {report.summary}" if found else report.summary
+            return report
         chosen.journal.write("rollback_start", steps=[s.name for s in present])
         try:
             complete = rollback(steps, ctx)
@@ -106,7 +128,8 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
             exit_code=0 if complete else 3,
             next_actor="none" if complete else "operator",
             operator_action="none" if complete else "; ".join(ctx.operator_actions),
-            summary=(f"{record.tag} rolled back (" + _what(present) + ")")
+            summary=(found and f"{found}; ")
+            + (f"{record.tag} rolled back (" + _what(present) + ")")
             if complete
             else f"{record.tag}: the rollback could not undo everything",
             steps=[
@@ -122,6 +145,38 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
         report.seconds = time.monotonic() - started
         report.write(directory / "reports", f"{stamp}-rollback-{outcome.value}")
         return report
+
+
+def _from_world(
+    loaded: LoadedConfig, registries: validation.Registries, version: str | None
+) -> WorldRelease | None:
+    git = RemoteGit(loaded.root)
+    world = last_release(loaded, git, registries, package_names(loaded), version)
+    if world is None or version is not None:
+        return world
+    assert world.record.release_sha
+    revert = rolled_back_since(git, world.record.release_sha)
+    if revert:
+        # A later release was rolled back here already: rolling back one more is a choice.
+        raise UsageError(
+            Problem(
+                f"the last release on the remote ({world.record.tag}) is followed by the "
+                f"revert {revert} of a later release, which was rolled back",
+                "--to-version",
+                f"to roll back {world.record.tag} too, run `release rollback --project "
+                f"{loaded.config.name} --to-version {world.record.version}`",
+            )
+        )
+    return world
+
+
+def _found(world: WorldRelease) -> str:
+    r = world.record
+    state = "complete" if world.complete else "incomplete: " + "; ".join(world.missing)
+    return (
+        f"no journal here; found on {r.remote}: {r.tag} at {(r.release_sha or '')[:12]}, "
+        f"made by release-push, {state}"
+    )
 
 
 def _safe_done(step: Step, ctx: Context) -> bool:
@@ -140,11 +195,11 @@ def _what(present: list[Step]) -> str:
     return "before the push: " + ", ".join(reversed(names))
 
 
-def _dry_run(record: ReleaseRecord, present: list[Step], chosen: Summary) -> Report:
+def _dry_run(record: ReleaseRecord, present: list[Step], chosen: Summary | None) -> Report:
     names = [s.name for s in reversed(present)]
     summary = "dry run; nothing to undo"
     if names:
         summary = "dry run; a rollback would undo, in order: " + ", ".join(names)
     report = Report.quiet(record.project, record.version, record.tag, summary)
-    report.journal = str(chosen.journal.path)
+    report.journal = str(chosen.journal.path) if chosen else None
     return report
