@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     _project_args(gates, many=False)
     _project_args(status, many=True)
     status.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when anything has drifted (for a scheduled CI job)",
+    )
+    status.add_argument(
         "--env-file",
         type=Path,
         metavar="FILE",
@@ -390,9 +395,13 @@ def _status(args: argparse.Namespace, console: Console) -> int:
 
         apply_env_file(args.env_file)
     found = statuses([load_config(p) for p in _configs(args)])
+    # --check: drift (or a registry that cannot be asked) fails a scheduled CI job.
+    drifted = args.check and any(
+        s.drift or not s.remote_reachable or not all(t.reachable for t in s.targets) for s in found
+    )
     if args.json:
         print(json.dumps({"projects": [s.to_dict() for s in found]}, indent=2))
-        return 0
+        return 1 if drifted else 0
     for s in found:
         table = Table("where", "version", title=f"{s.project}", title_justify="left", box=None)
         table.add_row("version files", s.files_version or "-")
@@ -411,7 +420,7 @@ def _status(args: argparse.Namespace, console: Console) -> int:
             console.print(f"  [yellow]drift[/] {escape(note)}")
         if not s.drift:
             console.print("  [green]in sync[/]")
-    return 0
+    return 1 if drifted else 0
 
 
 def _gates(args: argparse.Namespace, console: Console) -> int:

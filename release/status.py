@@ -18,6 +18,7 @@ from release.ops.pypi import published_files
 from release.phases.validate import registries_from_env
 from release.plan import find_tags, read_version_files, tag_glob, tag_version
 from release.push import package_names
+from release.recovery import is_release_commit
 from release.version import Version
 
 
@@ -46,6 +47,7 @@ class ProjectStatus:
     journal_version: str | None = None
     journal_state: str | None = None
     drift: list[str] = field(default_factory=list)
+    tool_release: bool = False  # the released tag's commit is a release commit of this tool
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -117,6 +119,9 @@ def project_status(loaded: LoadedConfig, pool: ThreadPoolExecutor) -> ProjectSta
     except ReleaseError:
         status.remote_reachable = False
     status.targets = [f.result() for f in targets]
+    tag = status.remote_tag or status.local_tag
+    sha = git.tag_target(tag) if tag else None
+    status.tool_release = bool(tag and sha and is_release_commit(git, sha, tag))
     found = journals(state_dir(loaded.root, cfg.name))
     summary = summarize(found[-1]) if found else None
     if summary:
@@ -157,14 +162,39 @@ def _drift(s: ProjectStatus, loaded: LoadedConfig) -> list[str]:
                 f"tag {tag} pushed but {t.name} has {t.latest or 'nothing'}: run `nox -s push -- "
                 f"--project {project} --resume`"
                 if s.journal_state == "incomplete"
-                # Without an incomplete journal there is nothing to resume: say what is left.
+                # Without a journal the world is the record: a push finishes it from the tag.
+                else f"tag {tag} is out but {t.name} has {t.latest or 'nothing'}: finish the "
+                f"release from the world with `nox -s push -- --project {project} --resume` "
+                f"(a CI job's `--ci` push does it by itself), or undo it with "
+                f"`nox -s rollback -- --project {project}`"
+                if s.tool_release
+                # A tag this tool did not make is not its to finish.
                 else f"tag {tag} is out but {t.name} has {t.latest or 'nothing'}: no release "
                 f"of it to resume; publish {want} from the tag by hand, or release the next "
                 f"version (`nox -s push -- --project {project}`)"
             )
         elif t.kind == "npm":
             notes += _dist_tag_drift(t, released, want, tag, loaded)
+        if t.kind == "pypi":  # on npm, the dist-tag check above names a newer version
+            notes += _unexplained(t, released, tag)
     return notes
+
+
+def _unexplained(t: TargetState, released: Version, tag: str | None) -> list[str]:
+    """Versions on a target newer than the last release tag: no tag explains them."""
+    newer = []
+    for v in sorted(t.versions):
+        try:
+            if Version.parse(v).sort_key() > released.sort_key():
+                newer.append(v)
+        except ReleaseError:
+            continue
+    if not newer:
+        return []
+    return [
+        f"{t.name} has {', '.join(newer)}, newer than tag {tag}: no tag explains it "
+        "(published outside this tool, or the tag is not fetched here: git fetch --tags)"
+    ]
 
 
 def _dist_tag_drift(
