@@ -18,7 +18,7 @@ from release.ops.pypi import published_files
 from release.phases.validate import registries_from_env
 from release.plan import find_tags, read_version_files, tag_glob, tag_version
 from release.push import package_names
-from release.recovery import is_release_commit
+from release.recovery import NOT_VERIFIED, is_release_commit, last_release
 from release.version import Version
 
 
@@ -122,6 +122,8 @@ def project_status(loaded: LoadedConfig, pool: ThreadPoolExecutor) -> ProjectSta
     tag = status.remote_tag or status.local_tag
     sha = git.tag_target(tag) if tag else None
     status.tool_release = bool(tag and sha and is_release_commit(git, sha, tag))
+    if status.tool_release and status.remote_reachable:
+        status.drift += _unfinished(loaded, git, names)
     found = journals(state_dir(loaded.root, cfg.name))
     summary = summarize(found[-1]) if found else None
     if summary:
@@ -129,6 +131,20 @@ def project_status(loaded: LoadedConfig, pool: ThreadPoolExecutor) -> ProjectSta
         status.journal_state = summary.state
     status.drift += _drift(status, loaded)
     return status
+
+
+def _unfinished(loaded: LoadedConfig, git: RemoteGit, names: tuple[str, str]) -> list[str]:
+    """What only the world shows: a file of the version missing, a verification never ended."""
+    world = last_release(loaded, git, registries_from_env(loaded), names)
+    if world is None:
+        return []
+    project = loaded.config.name
+    return [
+        f"{world.record.tag}: {what}: finish it with `nox -s push -- --project {project} "
+        "--resume` (a CI job's `--ci` push does it by itself)"
+        for what in world.missing
+        if what == NOT_VERIFIED or " without its " in what  # "has nothing" is said below
+    ]
 
 
 def _drift(s: ProjectStatus, loaded: LoadedConfig) -> list[str]:
