@@ -104,6 +104,7 @@ def lint(session: nox.Session) -> None:
         "--builtin-schema",
         "vendor.github-workflows",
         "ci-templates/github/release.yml",
+        "ci-templates/github/release-drift.yml",
     )
     session.run(
         "check-jsonschema",
