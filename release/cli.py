@@ -499,7 +499,7 @@ def _asker(console: Console) -> Any:
 
 def _open_release_page(loaded: LoadedConfig, report: Report) -> None:
     from release.ops.browser import open_page, release_page
-    from release.push import package_names
+    from release.recovery import package_names
 
     target = next(iter(loaded.config.targets), None)
     if target is not None and report.version:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -26,7 +24,13 @@ from release.phases.files import VersionCommand, WriteFiles
 from release.plan import Options, Plan, build_plan
 from release.progress import Progress
 from release.record import ReleaseRecord
-from release.recovery import WorldRelease, last_release
+from release.recovery import (
+    WorldRelease,
+    journal_disagrees,
+    last_release,
+    package_names,
+    world_problem,
+)
 from release.report import Outcome, Report, StepReport, TargetReport
 from release.steps import ArtifactConflict, Context, Execution, Phase, Step, execute
 
@@ -105,7 +109,7 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
             and last.header["record"]["tag"] == world.record.tag
         ):
             # The journal says finished; the world disagrees: the world is believed.
-            world = replace(world, believed=_journal_disagrees(last, world))
+            world = replace(world, believed=journal_disagrees(last, world))
         if world is not None and not world.complete:
             if options.ci or options.resume:
                 report = _recover(loaded, world, directory, stamp, progress)
@@ -116,7 +120,7 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
                 )
                 report = _fresh(loaded, options, directory, stamp, progress)
             else:
-                raise IncompleteRelease(_world_problem(world, loaded.config.name))
+                raise IncompleteRelease(world_problem(world, loaded.config.name))
         elif options.resume:
             if last is None or last.complete:
                 raise IncompleteRelease(
@@ -141,23 +145,6 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
 def _world(loaded: LoadedConfig) -> WorldRelease | None:
     registries = validation.registries_from_env(loaded)
     return last_release(loaded, RemoteGit(loaded.root), registries, package_names(loaded))
-
-
-def _journal_disagrees(last: Summary, world: WorldRelease) -> str:
-    said = f"the journal says {last.header['record']['tag']} ended {last.state}"
-    return f"{said}, but the world disagrees ({'; '.join(world.missing)}): the world was believed"
-
-
-def _world_problem(world: WorldRelease, project: str) -> Problem:
-    r = world.record
-    return Problem(
-        f"the last release of {project} ({r.version}, tag {r.tag} on {r.remote}) is "
-        f"incomplete: {'; '.join(world.missing)}",
-        r.remote,
-        f"finish it with `release push --project {project} --resume` (builds the tag, "
-        f"publishes only what is missing, verifies everything; `--ci` does the same) or "
-        f"undo it with `release rollback --project {project}`",
-    )
 
 
 def _recover(
@@ -257,6 +244,11 @@ def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Prog
     if registries.problems:
         raise ReleaseError(registries.problems)
     ctx = _context(loaded, record, last.journal, directory, git, registries, progress)
+    if last.header.get("recovered_from") == "world":
+        # A recovery cut short: the tag is out, so only the deploy steps remain, whatever
+        # the branch has gained since.
+        last.journal.write("resume")
+        return _run(ctx, resume=True, steps=finishing_steps(record, loaded))
     Commit().done(ctx)  # a commit made just before a crash is recognised, not made twice
     head = git.head()
     if head not in (record.pre_sha, record.release_sha):
@@ -335,36 +327,6 @@ def _secret_names(loaded: LoadedConfig) -> list[str]:
     for t in loaded.config.targets:
         names += [n for n in (getattr(t, "password_env", None), getattr(t, "token_env", None)) if n]
     return names
-
-
-def package_names(loaded: LoadedConfig) -> tuple[str, str]:
-    """(Python distribution, npm package) names the targets publish, read from the project."""
-    kinds = {t.kind for t in loaded.config.targets}
-    distribution = (
-        _read_name(loaded.root / "pyproject.toml", "pyproject") if "pypi" in kinds else ""
-    )
-    package = _read_name(loaded.root / "package.json", "package.json") if "npm" in kinds else ""
-    return distribution, package
-
-
-def _read_name(path: Path, kind: str) -> str:
-    try:
-        text = path.read_text("utf-8")
-        name = (
-            tomllib.loads(text)["project"]["name"]
-            if kind == "pyproject"
-            else json.loads(text)["name"]
-        )
-    except (OSError, KeyError, TypeError, ValueError) as exc:
-        key = "[project] name" if kind == "pyproject" else '"name"'
-        raise ReleaseError(
-            Problem(
-                f"cannot read the package name ({key}) from {path.name}",
-                str(path),
-                f"a {'PyPI' if kind == 'pyproject' else 'npm'} target needs {key} there",
-            )
-        ) from exc
-    return str(name)
 
 
 def _targets(

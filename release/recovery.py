@@ -7,10 +7,14 @@ reads them, reads only, and says what an unfinished release still lacks.
 
 from __future__ import annotations
 
+import json
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from release.config import LoadedConfig
-from release.errors import ReleaseError
+from release.errors import Problem, ReleaseError
+from release.journal import Summary
 from release.ops import npm
 from release.ops.git import RemoteGit
 from release.ops.pypi import published_hashes
@@ -138,3 +142,50 @@ def rolled_back_since(git: RemoteGit, sha: str) -> str | None:
         if subject.startswith('Revert "chore(release): '):
             return short
     return None
+
+
+def journal_disagrees(last: Summary, world: WorldRelease) -> str:
+    said = f"the journal says {last.header['record']['tag']} ended {last.state}"
+    return f"{said}, but the world disagrees ({'; '.join(world.missing)}): the world was believed"
+
+
+def world_problem(world: WorldRelease, project: str) -> Problem:
+    r = world.record
+    return Problem(
+        f"the last release of {project} ({r.version}, tag {r.tag} on {r.remote}) is "
+        f"incomplete: {'; '.join(world.missing)}",
+        r.remote,
+        f"finish it with `release push --project {project} --resume` (builds the tag, "
+        f"publishes only what is missing, verifies everything; `--ci` does the same) or "
+        f"undo it with `release rollback --project {project}`",
+    )
+
+
+def package_names(loaded: LoadedConfig) -> tuple[str, str]:
+    """(Python distribution, npm package) names the targets publish, read from the project."""
+    kinds = {t.kind for t in loaded.config.targets}
+    distribution = (
+        _read_name(loaded.root / "pyproject.toml", "pyproject") if "pypi" in kinds else ""
+    )
+    package = _read_name(loaded.root / "package.json", "package.json") if "npm" in kinds else ""
+    return distribution, package
+
+
+def _read_name(path: Path, kind: str) -> str:
+    try:
+        text = path.read_text("utf-8")
+        name = (
+            tomllib.loads(text)["project"]["name"]
+            if kind == "pyproject"
+            else json.loads(text)["name"]
+        )
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        key = "[project] name" if kind == "pyproject" else '"name"'
+        raise ReleaseError(
+            Problem(
+                f"cannot read the package name ({key}) from {path.name}",
+                str(path),
+                f"a {'PyPI' if kind == 'pyproject' else 'npm'} target needs {key} there",
+            )
+        ) from exc
+    return str(name)

@@ -16,9 +16,9 @@ from release.ops.pypi import scratch_dir
 from release.phases import validate as validation
 from release.phases.deploy import Push
 from release.progress import Progress
-from release.push import _secret_names, _targets, finishing_steps, package_names, pipeline
+from release.push import _secret_names, _targets, finishing_steps, pipeline
 from release.record import ReleaseRecord
-from release.recovery import WorldRelease, last_release, rolled_back_since
+from release.recovery import WorldRelease, last_release, package_names, rolled_back_since
 from release.report import Outcome, Report, StepReport
 from release.steps import Context, Step, rollback
 
@@ -100,8 +100,9 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
         )
         ctx.target_status = {t.name: "unknown" for t in record.targets}
         # Without a journal only what left the machine is undone: the clone is fresh.
-        steps = list(finishing_steps(record, loaded) if found else pipeline(record, loaded))
-        if found:
+        from_world = bool(found) or chosen.header.get("recovered_from") == "world"
+        steps = list(finishing_steps(record, loaded) if from_world else pipeline(record, loaded))
+        if from_world:
             steps.insert(0, Push())
         present = [s for s in steps if _safe_done(s, ctx)]
         if options.dry_run:

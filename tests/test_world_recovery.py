@@ -196,3 +196,26 @@ def test_an_index_file_with_other_bytes_is_a_stop(
     assert index_files(pypi_server.simple_url, sample.dist) == [wheel.name]
     with urllib.request.urlopen(f"{pypi_server.simple_url}{sample.dist}/", timeout=10) as page:
         assert hashlib.sha256(wheel.read_bytes()).hexdigest() in page.read().decode()
+
+
+def test_the_world_is_believed_over_a_journal_that_says_released(
+    tmp_path: Path,
+    pypi_server: PypiServer,
+    creds: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sample = make_sample(tmp_path, f"world-{os.getpid()}-{next(_names)}", pypi_server.url)
+    config = str(sample.config)
+    code, report, err = cli(capsys, "push", "--config", config, "--ci")
+    assert code == 0 and report["outcome"] == "released", err
+    # The journal here says released; the remote no longer says it was verified.
+    sample.repo.git("push", "-q", "origin", ":refs/release-push/verified/v1.3.0")
+    assert cli(capsys, "status", "--config", config, "--check")[0] == 1
+    code, report, err = cli(capsys, "push", "--config", config, "--ci")
+    assert code == 0, err
+    assert report["summary"].startswith("completed an interrupted release of v1.3.0")
+    assert "the journal says v1.3.0 ended released" in report["summary"]
+    assert "the world was believed" in report["summary"]
+    steps = {s["name"]: s["status"] for s in report["steps"]}
+    assert steps["publish local"] == "already done" and steps["verify local"] == "done"
+    assert sample.repo.git("ls-remote", "origin", "refs/release-push/verified/v1.3.0")
