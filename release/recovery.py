@@ -82,7 +82,7 @@ def last_release(
     parsed, sha = tags[tag]
     local = git.tag_target(tag)
     if local is None:
-        git.fetch_tag(cfg.remote, tag)  # as a fresh clone has it; a clone of a fork may not
+        git.fetch_tag_commits(cfg.remote, tag)  # a fresh clone has them; an old clone may not
     elif local != sha:
         return None  # the local tag disagrees with the remote: status names it
     if not is_release_commit(git, sha, tag):

@@ -196,11 +196,16 @@ def _drift(s: ProjectStatus, loaded: LoadedConfig) -> list[str]:
 
 
 def _unexplained(t: TargetState, released: Version, tag: str | None) -> list[str]:
-    """Versions on a target newer than the last release tag: no tag explains them."""
+    """Final versions on a target newer than the last release tag: no tag explains them.
+
+    A pre-release left behind (an rc whose tag was rolled back) is not drift: pip and the
+    dist-tags never pick it by default.
+    """
     newer = []
     for v in sorted(t.versions):
         try:
-            if Version.parse(v).sort_key() > released.sort_key():
+            parsed = Version.parse(v)
+            if not parsed.is_prerelease and parsed.sort_key() > released.sort_key():
                 newer.append(v)
         except ReleaseError:
             continue

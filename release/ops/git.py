@@ -231,10 +231,16 @@ class RemoteGit(Git):
                 refs.setdefault(name, sha)
         return refs
 
-    def fetch_tag(self, remote: str, tag: str) -> None:
-        """Bring one tag (and its commits) from the remote, as a fresh clone would have it."""
+    def fetch_tag_commits(self, remote: str, tag: str) -> None:
+        """Bring a remote tag's commits here, creating no ref (reads change none of the user's)."""
         self.run(
-            "fetch", "--quiet", "--no-write-fetch-head", remote, f"refs/tags/{tag}:refs/tags/{tag}"
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--refmap=",
+            remote,
+            f"refs/tags/{tag}",
         )
 
     def push_ref(self, remote: str, sha: str, ref: str) -> None:
