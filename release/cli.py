@@ -296,7 +296,8 @@ def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
         try:
             loaded = load_config(path)
             confirm = _asker(console) if _interactive(args, ci) else None
-            push_options = PushOptions(_options(args), ci, args.resume, skips, confirm)
+            ask = _yes_no(console) if _interactive(args, ci) else None
+            push_options = PushOptions(_options(args), ci, args.resume, skips, confirm, ask)
             report = push(loaded, push_options, progress)
             if args.open and report.outcome is Outcome.RELEASED:
                 _open_release_page(loaded, report)
@@ -495,6 +496,15 @@ def _asker(console: Console) -> Any:
         return bool(Confirm.ask(question, console=console, default=False))
 
     return confirm
+
+
+def _yes_no(console: Console) -> Any:
+    from rich.prompt import Confirm
+
+    def ask(question: str) -> bool:
+        return bool(Confirm.ask(question, console=console, default=False))
+
+    return ask
 
 
 def _open_release_page(loaded: LoadedConfig, report: Report) -> None:

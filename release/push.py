@@ -43,6 +43,8 @@ class PushOptions:
     skips: dict[str, str] = field(default_factory=dict)  # gate name -> the reason given
     # Asked after validation, before the first change (interactive pushes); False cancels.
     confirm: Callable[[Plan], bool] | None = None
+    # Asked on a terminal when the last release is found incomplete; True finishes it.
+    ask: Callable[[str], bool] | None = None
 
 
 class IncompleteRelease(ReleaseError):
@@ -111,7 +113,7 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
             # The journal says finished; the world disagrees: the world is believed.
             world = replace(world, believed=journal_disagrees(last, world))
         if world is not None and not world.complete:
-            if options.ci or options.resume:
+            if options.ci or options.resume or _asked(options, world):
                 report = _recover(loaded, world, directory, stamp, progress)
             elif world.only_unverified:
                 progress.warn(
@@ -140,6 +142,12 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
         report.commands_seconds = child_clock.seconds - clock
         report.write(directory / "reports", f"{stamp}-{report.outcome.value}")
         return report
+
+
+def _asked(options: PushOptions, world: WorldRelease) -> bool:
+    r = world.record
+    question = f"{r.tag} is incomplete ({'; '.join(world.missing)}). Finish it now?"
+    return options.ask is not None and options.ask(question)
 
 
 def _world(loaded: LoadedConfig) -> WorldRelease | None:

@@ -8,6 +8,7 @@ is deleted and cloned afresh from the remote (no journal survives), then `push -
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -19,10 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from sample import Sample, index_files, make_npm_sample, make_sample, tiny_wheel
 from services import NpmRegistry, PypiServer
 
 from release.cli import main
+from release.config import load_config
+from release.plan import Options
+from release.progress import Progress
+from release.push import IncompleteRelease, PushOptions, push
 
 pytestmark = pytest.mark.services
 _names = itertools.count()
@@ -220,3 +226,22 @@ def test_the_world_is_believed_over_a_journal_that_says_released(
     steps = {s["name"]: s["status"] for s in report["steps"]}
     assert steps == {"verify local": "done", "record": "done"}
     assert sample.repo.git("ls-remote", "origin", "refs/release-push/verified/v1.3.0")
+
+
+def test_a_terminal_is_asked_before_the_world_is_acted_on(
+    tmp_path: Path, pypi_server: PypiServer, creds: dict[str, str]
+) -> None:
+    sample = make_sample(tmp_path, f"world-{os.getpid()}-{next(_names)}", pypi_server.url)
+    killed_push(sample, "push:after")
+    questions: list[str] = []
+
+    def no(question: str) -> bool:
+        questions.append(question)
+        return False
+
+    options = PushOptions(Options(), ask=no)
+    progress = Progress(Console(file=io.StringIO()), plain=True)
+    with pytest.raises(IncompleteRelease, match="--resume"):
+        push(load_config(sample.config), options, progress)
+    assert questions == [f"v1.3.0 is incomplete (local has no {sample.dist} 1.3.0). Finish it now?"]
+    assert index_files(pypi_server.simple_url, sample.dist) == []
