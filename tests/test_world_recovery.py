@@ -243,5 +243,9 @@ def test_a_terminal_is_asked_before_the_world_is_acted_on(
     progress = Progress(Console(file=io.StringIO()), plain=True)
     with pytest.raises(IncompleteRelease, match="--resume"):
         push(load_config(sample.config), options, progress)
-    assert questions == [f"v1.3.0 is incomplete (local has no {sample.dist} 1.3.0). Finish it now?"]
+    (question,) = questions
+    assert question == (
+        f"v1.3.0 is incomplete (local has no {sample.dist} 1.3.0; no record on the remote "
+        "that it was verified). Finish it now?"
+    )
     assert index_files(pypi_server.simple_url, sample.dist) == []
