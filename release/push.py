@@ -15,6 +15,7 @@ from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
 from release.journal import Journal, Summary, journals, release_lock, state_dir, summarize
 from release.masking import register_env_secrets
+from release.notify import notify
 from release.ops.git import RemoteGit
 from release.ops.process import child_clock
 from release.ops.pypi import scratch_dir
@@ -107,7 +108,8 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
         report.seconds = time.monotonic() - started
         report.commands_seconds = child_clock.seconds - clock
         report.write(directory / "reports", f"{stamp}-{report.outcome.value}")
-        return report
+    notify(loaded, report, progress)  # outside the lock: a slow webhook holds up no one
+    return report
 
 
 def _incomplete_problem(last: Summary, project: str) -> Problem:

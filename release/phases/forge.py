@@ -74,7 +74,7 @@ def validate_forges(plan: Plan, loaded: LoadedConfig) -> list[Problem]:
 
 
 def _title(ctx: Context) -> str:
-    return ctx.record.version
+    return ctx.record.tag  # as the tools users compare us with name it
 
 
 def _notes(ctx: Context) -> str:
@@ -160,10 +160,16 @@ class PublishRelease(TargetStep):
         }
 
     def undo(self, ctx: Context) -> str | None:
-        """Delete the release and its files, if it is this release; someone else's stays."""
+        """Delete the release and its files if it is this one: journaled as made by this
+        step, or (made just before a crash) holding this release's notes. Another stays."""
         forge = client(ctx.loaded, self.target)
-        found = _ours(ctx, forge)
-        if found is None:
+        found = forge.release(ctx.record.tag)
+        made = {
+            str(r.get("release"))
+            for r in ctx.journal.records()
+            if r.get("event") == "done" and r.get("step") == self.name and r.get("created")
+        }
+        if found is None or (found.id not in made and _ours(ctx, forge) is None):
             return None
         forge.delete(found)
         ctx.target_status[self.target] = "deleted"
