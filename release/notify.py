@@ -29,7 +29,9 @@ def _url(entry: Notify) -> str | None:
     if url:
         # The path and query of a webhook are its credentials (Slack, Teams, Discord).
         register_secret(url)
-        register_secret(url.split("://", 1)[-1].split("/", 1)[-1])
+        secret_part = url.split("://", 1)[-1].partition("/")[2]
+        if len(secret_part) >= 12:  # shorter ones are words ("hook"), not credentials
+            register_secret(secret_part)
     return url or None
 
 
