@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contracts import GITHUB_SPEC, ContractProxy, github_api, github_prism  # noqa: F401
 
+from contracts import GITHUB_SPEC, ContractProxy, github_api, github_prism  # noqa: F401
 from release.ops.forge import ForgeError, GitHub
 
 pytestmark = pytest.mark.services

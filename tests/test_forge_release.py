@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contracts import ContractProxy, github_api, github_prism  # noqa: F401
 from gitrepo import Repo
 from sample import make_sample
 from services import PypiServer
 from test_forge_contract import request_violations
 from webhooks import Receiver, webhooks  # noqa: F401
 
+from contracts import ContractProxy, github_api, github_prism  # noqa: F401
 from release.cli import main
 
 pytestmark = pytest.mark.services
@@ -67,8 +67,8 @@ def tag_only(tmp_path: Path, extra: str) -> Path:
     repo.git("push", "-q", "origin", "main")
     config = tmp_path / "widget.toml"
     config.write_text(
-        'name = "widget"\npath = "widget"\n\n[version]\nfiles = ["pyproject.toml:project.version"]\n'
-        + extra
+        'name = "widget"\npath = "widget"\n\n'
+        '[version]\nfiles = ["pyproject.toml:project.version"]\n' + extra
     )
     return config
 
@@ -174,16 +174,12 @@ def test_validation_refuses_a_token_the_forge_refuses(
 ) -> None:
     config = tag_only(tmp_path, github_target(github_api))
     github_api.prefer[("GET", "/repos/octo-org/widget")] = 404
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=tmp_path / "widget", capture_output=True, text=True
-    ).stdout
+    head = Repo(tmp_path / "widget").git("rev-parse", "HEAD")
     code, report, output = cli(capsys, "push", "--config", str(config))
     assert code == 2, output
     assert any("answered 404" in p for p in report["problems"])
     assert github_api.calls() == ["GET /repos/octo-org/widget 404"]  # nothing was made
-    after = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=tmp_path / "widget", capture_output=True, text=True
-    ).stdout
+    after = Repo(tmp_path / "widget").git("rev-parse", "HEAD")
     assert after == head
 
 
