@@ -75,7 +75,9 @@ class GitlabTarget(_Strict):
     project: str | None = Field(
         None, description="group/name or the numeric id; default read from the remote's URL"
     )
-    api_url: str = Field("https://gitlab.com/api/v4", description="the REST API (self-managed)")
+    api_url: str | None = Field(
+        None, description="the REST API (self-managed); default $CI_API_V4_URL, else gitlab.com"
+    )
     token_env: str | None = Field(
         None,
         description="the token's variable; default CI_JOB_TOKEN in GitLab CI, else GITLAB_TOKEN",
@@ -84,13 +86,18 @@ class GitlabTarget(_Strict):
 
     @field_validator("api_url")
     @classmethod
-    def _is_url(cls, url: str) -> str:
-        return _url(url)
+    def _is_url(cls, url: str | None) -> str | None:
+        return _url(url) if url is not None else None
 
     @field_validator("token_env")
     @classmethod
     def _env_name(cls, name: str | None) -> str | None:
         return _env(name)
+
+    @property
+    def api(self) -> str:
+        # In GitLab CI the job knows its own instance, self-managed or not.
+        return self.api_url or os.environ.get("CI_API_V4_URL") or "https://gitlab.com/api/v4"
 
     @property
     def token_variable(self) -> str:
@@ -155,12 +162,14 @@ def repository_from_remote(url: str | None) -> str | None:
 
 def forge_repository(target: GithubTarget | GitlabTarget, remote_url: str | None) -> str | None:
     """The repository (GitHub) or project (GitLab) the release goes to."""
-    named = target.repository if isinstance(target, GithubTarget) else target.project
-    return named or repository_from_remote(remote_url)
+    if isinstance(target, GithubTarget):
+        return target.repository or repository_from_remote(remote_url)
+    # In GitLab CI the job names its project; the remote URL there carries a job token.
+    return target.project or os.environ.get("CI_PROJECT_PATH") or repository_from_remote(remote_url)
 
 
 def releases_url(target: GithubTarget | GitlabTarget, repository: str | None) -> str:
     where = repository or "<repository: set it in the config>"
     if isinstance(target, GithubTarget):
         return f"{target.api_url}/repos/{where}/releases"
-    return f"{target.api_url}/projects/{urllib.parse.quote(where, safe='')}/releases"
+    return f"{target.api}/projects/{urllib.parse.quote(where, safe='')}/releases"

@@ -59,7 +59,7 @@ def client(loaded: LoadedConfig, name: str) -> Forge:
     assert repository is not None
     if isinstance(target, GithubTarget):
         return GitHub(name, target.api_url, repository, token)
-    return GitLab(name, target.api_url, repository, token, job_token=variable == "CI_JOB_TOKEN")
+    return GitLab(name, target.api, repository, token, job_token=variable == "CI_JOB_TOKEN")
 
 
 def validate_forges(plan: Plan, loaded: LoadedConfig) -> list[Problem]:
