@@ -3,9 +3,7 @@ the releases a push would make. Offline: no service is started."""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,7 +107,8 @@ def test_notify_needs_exactly_one_url(repo: Repo) -> None:
 
 def test_release_notes_are_the_changelog_entry() -> None:
     old = "# Changelog\n\n<!-- start -->\n\n## 1.2.0\n\n- first\n"
-    new = "# Changelog\n\n<!-- start -->\n\n## 1.3.0 (2026-12-01)\n\n### Features\n\n- Loud.\n\n## 1.2.0\n\n- first\n"
+    entry = "## 1.3.0 (2026-12-01)\n\n### Features\n\n- Loud.\n\n"
+    new = old.replace("## 1.2.0", entry + "## 1.2.0")
     files = [FileChange("CHANGELOG.md", old, new, "changelog", "changelog")]
     assert release_notes("1.3.0", files, "CHANGELOG.md") == "### Features\n\n- Loud."
     assert release_notes("1.3.0rc1", [], "CHANGELOG.md") == "Release 1.3.0rc1."
