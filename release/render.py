@@ -78,7 +78,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "credentials_env": list(t.credentials),
                 "trusted_publishing": t.trusted_publishing,
                 "dist_tag": t.dist_tag or None,
-                "detail": t.detail or None,
+                **({"detail": t.detail} if t.detail else {}),  # forge releases only
             }
             for t in plan.targets
         ],
