@@ -3,8 +3,11 @@ and `[[notify]]` webhooks: push, rollback and resume include the forge release."
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,8 +16,7 @@ from typing import Any
 
 import pytest
 from gitrepo import Repo
-from sample import make_sample
-from services import PypiServer
+from services import REPO_ROOT, NpmRegistry, PypiServer
 from test_forge_contract import request_violations
 from webhooks import Receiver, webhooks  # noqa: F401
 
@@ -78,42 +80,81 @@ def github_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_GITHUB_TOKEN", TOKEN)
 
 
-def test_push_then_rollback_with_a_github_release(
+def bundled_example(tmp_path: Path, name: str, extra: str, **urls: str) -> Path:
+    """The bundled example `name` as `scripts/sandbox.py up` makes it (v0.1.0, then its
+    history), with a file:// remote, and its config pointed at the test's services."""
+    spec = importlib.util.spec_from_file_location("sandbox", REPO_ROOT / "scripts" / "sandbox.py")
+    assert spec is not None and spec.loader is not None
+    sandbox = sys.modules.get("sandbox") or importlib.util.module_from_spec(spec)
+    if "sandbox" not in sys.modules:
+        sys.modules["sandbox"] = sandbox  # dataclasses look their module up while defining
+        spec.loader.exec_module(sandbox)
+    example = next(e for e in sandbox.EXAMPLE_PROJECTS if e.name == name)
+    remote = tmp_path / f"{name}.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    shutil.copytree(example.source, tmp_path / name)
+    repo = Repo(tmp_path / name)
+    repo.commit("chore: initial import")
+    repo.git("tag", "-a", "-m", "Release 0.1.0", "v0.1.0")
+    example.history(repo.root)
+    repo.git("remote", "add", "origin", remote.as_uri())
+    repo.git("push", "-q", "--atomic", "origin", "main", "v0.1.0")
+    repo.git("branch", "-q", "--set-upstream-to=origin/main", "main")
+    text = (REPO_ROOT / "configs" / "projects" / f"{name}.toml").read_text()
+    text = re.sub(r"(?m)^path = .*$", f'path = "{name}"', text)
+    for old, new in urls.items():
+        text = text.replace(old, new)
+    config = tmp_path / f"{name}.toml"
+    config.write_text(text + extra)
+    return config
+
+
+def test_push_then_rollback_of_a_bundled_example_with_a_github_release(
     tmp_path: Path,
     pypi_server: PypiServer,
+    npm_registry: NpmRegistry,
     github_api: ContractProxy,  # noqa: F811
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("TEST_PYPI_USERNAME", pypi_server.username)
-    monkeypatch.setenv("TEST_PYPI_PASSWORD", pypi_server.password)
-    sample = make_sample(
-        tmp_path, f"forge-{os.getpid()}", pypi_server.url, extra=github_target(github_api)
+    """The bundled dual example (sdist, wheel and npm tarball) with a GitHub target: every
+    request validates against the published contract, and rollback deletes the release."""
+    monkeypatch.setenv("PYPI_USERNAME", pypi_server.username)
+    monkeypatch.setenv("PYPI_PASSWORD", pypi_server.password)
+    monkeypatch.setenv("NPM_TOKEN", npm_registry.token)
+    config = bundled_example(
+        tmp_path,
+        "demo-dual",
+        github_target(github_api),
+        **{"http://127.0.0.1:18080/": pypi_server.url, "http://127.0.0.1:14873/": npm_registry.url},
     )
-    code, report, output = cli(capsys, "push", "--config", str(sample.config))
+    capsys.readouterr()  # the example's history is narrated on stdout
+    code, report, output = cli(capsys, "push", "--config", str(config))
     assert code == 0, output
-    assert report["outcome"] == "released"
+    assert report["outcome"] == "released" and report["version"] == "0.2.0"
     github = next(t for t in report["targets"] if t["name"] == "github")
     assert github["status"] == "verified"
     assert github_api.calls() == [
         "GET /repos/octo-org/widget 200",  # validation: the token's access, before any change
         f"POST {RELEASES} 201",
-        f"POST {RELEASES}/1/assets 201",
-        f"POST {RELEASES}/1/assets 201",
-        f"GET {RELEASES}/tags/v1.3.0 200",
+        *[f"POST {RELEASES}/1/assets 201"] * 3,
+        f"GET {RELEASES}/tags/v0.2.0 200",
     ]
     assert request_violations(github_api) == []
     created = json.loads(github_api.exchanges[1].body)
-    assert created["tag_name"] == "v1.3.0" and created["prerelease"] is False
-    assert created["body"].startswith("### Features") or "Greet loudly." in created["body"]
-    assert "1.3.0 (" not in created["body"].splitlines()[0]  # the entry, not its heading
-    uploaded = sorted(e.path.split("name=")[1] for e in github_api.exchanges[2:4])
-    wheel, sdist = f"{sample.module}-1.3.0-py3-none-any.whl", f"{sample.module}-1.3.0.tar.gz"
-    assert uploaded == sorted([wheel, sdist])
+    assert created["tag_name"] == "v0.2.0" and created["name"] == "v0.2.0"
+    assert created["prerelease"] is False
+    assert "shout(name)" in created["body"] and "0.2.0 (" not in created["body"]
+    uploaded = sorted(e.path.split("name=")[1] for e in github_api.exchanges[2:5])
+    assert uploaded == [
+        "demo-dual-0.2.0.tgz",
+        "demo_dual-0.2.0-py3-none-any.whl",
+        "demo_dual-0.2.0.tar.gz",
+    ]
     assert TOKEN not in output
 
     github_api.reset()
-    code, report, output = cli(capsys, "rollback", "--config", str(sample.config))
+    code, report, output = cli(capsys, "rollback", "--config", str(config))
     assert code == 0, output
     assert report["outcome"] == "rolled_back"
     assert f"DELETE {RELEASES}/1 204" in github_api.calls()
