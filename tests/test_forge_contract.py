@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from webhooks import Receiver, webhooks  # noqa: F401
 
 from contracts import GITHUB_SPEC, ContractProxy, github_api, github_prism  # noqa: F401
-from release.ops.forge import ForgeError, GitHub
+from release.ops.forge import ForgeError, GitHub, GitLab
 
 pytestmark = pytest.mark.services
 
@@ -152,3 +153,41 @@ def test_401_is_not_in_the_description(github: GitHub, github_api: ContractProxy
     with pytest.raises(ForgeError) as caught:
         github.check_access()
     assert "is not defined in the document" in str(caught.value)
+
+
+# GitLab: its OpenAPI description (doc/api/openapi/openapi_v2.yaml in gitlab-org/gitlab)
+# covers the releases operations, but no copy can be installed here (no package ships it,
+# and gitlab.com is out of reach), so no contract is served. What the client sends is
+# checked against the documented REST API (docs.gitlab.com/api/releases) by a receiver that
+# records requests and answers one fixed status: no behaviour is faked.
+
+
+def test_gitlab_requests_follow_the_documented_api(
+    webhooks: tuple[Receiver, Receiver, Receiver],  # noqa: F811
+) -> None:
+    _, answers_500, _ = webhooks
+    answers_404 = Receiver(status=404).start()
+    try:
+        job = GitLab("gitlab", answers_404.url("/api/v4"), "group/sub/app", "job-" + "t" * 20, True)
+        assert job.release("v1.3.0") is None  # 404: no release yet
+        personal = GitLab(
+            "gitlab", answers_500.url("/api/v4"), "group/sub/app", "glpat-" + "x" * 20
+        )
+        with pytest.raises(ForgeError, match="answered 500"):
+            personal.create("v1.3.0", "v1.3.0", "- Loud.", [("app 1.3.0 on pypi", "https://p/")])
+    finally:
+        answers_404.stop()
+    ((method, path, headers),) = answers_404.requests
+    assert (method, path) == ("GET", "/api/v4/projects/group%2Fsub%2Fapp/releases/v1.3.0")
+    assert headers["job-token"] == "job-" + "t" * 20 and "private-token" not in headers
+    ((method, path, headers),) = answers_500.requests
+    assert (method, path) == ("POST", "/api/v4/projects/group%2Fsub%2Fapp/releases")
+    assert headers["private-token"].startswith("glpat-") and "job-token" not in headers
+    assert answers_500.received[0][1] == {
+        "tag_name": "v1.3.0",
+        "name": "v1.3.0",
+        "description": "- Loud.",
+        "assets": {
+            "links": [{"name": "app 1.3.0 on pypi", "url": "https://p/", "link_type": "package"}]
+        },
+    }

@@ -1,4 +1,5 @@
-"""Webhook receivers on 127.0.0.1: one that records, one that answers 500, one that hangs."""
+"""Receivers on 127.0.0.1 that record what they get and answer one fixed status (or hang):
+for webhooks, and for what a client sends where no published contract can be served."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class Receiver:
     status: int = 200
     hang: bool = False
     received: list[tuple[str, Any]] = field(default_factory=list)
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     release: threading.Event = field(default_factory=threading.Event)
 
@@ -32,13 +34,17 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.received.append((self.path, json.loads(body)))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                receiver.requests.append((self.command, self.path, headers))
+                receiver.received.append((self.path, json.loads(body) if body else None))
                 if receiver.hang:
                     receiver.release.wait(HANG_SECONDS)  # bounded: never holds a thread forever
                     return
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            do_GET = do_DELETE = do_POST
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
