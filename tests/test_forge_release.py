@@ -254,6 +254,7 @@ def test_status_flags_a_tag_without_its_github_release(
     data = json.loads(capsys.readouterr().out)["projects"][0]
     assert not any("GitHub release" in d for d in data["drift"])
     assert next(t for t in data["targets"] if t["name"] == "github")["has_release"] is True
+    assert request_violations(github_api) == []
 
 
 def test_notifications_follow_the_report_and_never_change_the_outcome(
