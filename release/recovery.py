@@ -103,7 +103,7 @@ def last_release(
         npm_package=names[1],
         release_sha=sha,
     )
-    missing = _missing(loaded, record, registries)
+    missing = _missing(loaded, record, registries) + _missing_forge_releases(loaded, tag)
     if refs.get(VERIFIED_REFS + tag) != sha:
         missing.append(NOT_VERIFIED)
     return WorldRelease(record, tuple(missing))
@@ -135,6 +135,22 @@ def _missing(loaded: LoadedConfig, record: ReleaseRecord, registries: Registries
     return missing
 
 
+def _missing_forge_releases(loaded: LoadedConfig, tag: str) -> list[str]:
+    """A configured GitHub/GitLab release of the tag that is not there."""
+    if not loaded.config.forges:
+        return []
+    from release.phases.forge import client  # forges only when configured
+
+    missing = []
+    for t in loaded.config.forges:
+        try:
+            if client(loaded, t.name).release(tag) is None:
+                missing.append(f"{t.name} has no {t.kind} release of {tag}")
+        except ReleaseError:
+            continue  # unreachable: validation reports it
+    return missing
+
+
 def rolled_back_since(git: RemoteGit, sha: str) -> str | None:
     """A release revert on the branch after `sha`: a later release was rolled back there."""
     for line in git.out("log", "--format=%h %s", f"{sha}..HEAD").splitlines():
@@ -163,7 +179,7 @@ def world_problem(world: WorldRelease, project: str) -> Problem:
 
 def package_names(loaded: LoadedConfig) -> tuple[str, str]:
     """(Python distribution, npm package) names the targets publish, read from the project."""
-    kinds = {t.kind for t in loaded.config.targets}
+    kinds = {t.kind for t in loaded.config.registries}
     distribution = (
         _read_name(loaded.root / "pyproject.toml", "pyproject") if "pypi" in kinds else ""
     )
