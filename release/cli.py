@@ -103,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
             "--bump", choices=["major", "minor", "patch"], help="override the bump"
         )
         command.add_argument("--prerelease", metavar="TOKEN", help="a pre-release such as rc")
+        command.add_argument(
+            "--version",
+            dest="next_version",
+            metavar="X",
+            help="release exactly this version (checked against the scheme and the tags)",
+        )
     plan.add_argument(
         "--no-changelog",
         action="store_true",
@@ -230,6 +236,7 @@ def _options(args: argparse.Namespace) -> Options:
         bump=Bump.from_label(args.bump) if args.bump else None,
         prerelease=args.prerelease,
         changelog=not getattr(args, "no_changelog", False),
+        version=getattr(args, "next_version", None),
     )
 
 

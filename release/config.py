@@ -31,6 +31,23 @@ class VersionSettings(_Strict):
         None, description="spelling of tags and files; default semver for npm-only projects"
     )
     major_on_zero: bool = Field(False, description="let a breaking change on 0.x go to 1.0.0")
+    source: Literal["tag", "files"] = Field(
+        "tag",
+        description="what the current version is: the newest release tag on the branch, or the "
+        "version files even where no reachable tag has it",
+    )
+    calver: str = Field(
+        "",
+        description="CalVer format (YY.MM.MICRO, YYYY.MM.DD, YY.MINOR.MICRO, ...): the next "
+        "version follows the release date; empty: SemVer-style bumps",
+    )
+
+    @field_validator("calver")
+    @classmethod
+    def _calver_format(cls, fmt: str) -> str:
+        from release.calver import check_format
+
+        return check_format(fmt)
 
     @field_validator("files")
     @classmethod

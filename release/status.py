@@ -11,12 +11,13 @@ from packaging.version import Version as Pep440
 
 from release.config import LoadedConfig, NpmTarget
 from release.errors import ReleaseError
+from release.history import tag_glob, tag_version
 from release.journal import journals, state_dir, summarize
 from release.ops import npm
 from release.ops.git import RemoteGit
 from release.ops.pypi import published_files
 from release.phases.validate import registries_from_env
-from release.plan import find_tags, read_version_files, tag_glob, tag_version
+from release.plan import find_tags, read_version_files
 from release.push import package_names
 from release.version import Version
 

@@ -1,0 +1,82 @@
+"""Release history: the release tags a project has, the highest on the branch, and the rule
+that a release never goes backwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from release.errors import Problem, VersionError
+from release.ops.git import Git
+from release.version import Version
+
+
+@dataclass(frozen=True)
+class Released:
+    """One release tag and the version it names."""
+
+    tag: str
+    version: Version
+
+
+def tag_glob(tag_format: str) -> str:
+    return tag_format.replace("{version}", "*")
+
+
+def tag_version(tag_format: str, tag: str) -> Version | None:
+    """The version a tag names under the tag format, or None if it names none.
+
+    Floating tags (`v10`, `latest`, `stable`) name no version and are never releases.
+    """
+    prefix, _, suffix = tag_format.partition("{version}")
+    if not tag.startswith(prefix) or not tag.endswith(suffix) or len(tag) <= len(prefix):
+        return None
+    core = tag[len(prefix) : len(tag) - len(suffix) if suffix else None]
+    try:
+        return Version.parse(core)
+    except VersionError:
+        return None
+
+
+def releases(tags: list[str], tag_format: str) -> list[Released]:
+    """The tags that name a version (pre-releases included), lowest first."""
+    found = [Released(t, v) for t in tags if (v := tag_version(tag_format, t)) is not None]
+    return sorted(found, key=lambda r: r.version.sort_key())
+
+
+def highest_on_branch(git: Git, tag_format: str) -> Released | None:
+    """The highest final release reachable from HEAD: the current version.
+
+    The highest, not the nearest: a branch that merged an older maintenance tag
+    after a newer release still stands at the newer one.
+    """
+    finals = [
+        r
+        for r in releases(git.tags_merged(tag_glob(tag_format)), tag_format)
+        if not r.version.is_prerelease
+    ]
+    return finals[-1] if finals else None
+
+
+def check_forward(version: Version, every: list[Released], scheme: str) -> None:
+    """Refuse a next version that is not above every final release tag, or that is tagged.
+
+    Pre-release tags block only their own version: a beta may follow an rc of the same
+    release when the project chooses so.
+    """
+    blocking = [
+        r
+        for r in every
+        if (not r.version.is_prerelease and not r.version < version) or r.version == version
+    ]
+    if not blocking:
+        return
+    top = blocking[-1]
+    raise VersionError(
+        Problem(
+            f"the next version {version.render(scheme)} is not above tag {top.tag}"
+            f" ({top.version.render(scheme)}): a release never goes backwards",
+            f"tag {top.tag}",
+            f"release from the branch that holds {top.tag} (so the plan starts from it), "
+            f"or pass --version with a version above {top.version.render(scheme)}",
+        )
+    )
