@@ -107,10 +107,16 @@ def recognise(dated: list[tuple[Version, dt.date]]) -> tuple[str, str] | None:
     recent = sorted(dated, key=lambda item: item[1])[-5:]
     if len(recent) < 2:
         return None
+    # One tag off its date (a release cut at midnight, a tag made late) does not decide.
+    enough = max(2, len(recent) - 1)
+
+    def most(hits: list[bool]) -> bool:
+        return sum(hits) >= enough
+
     for year, width in (("YYYY", 10000), ("YY", 100)):
-        if all(v.major == d.year % width for v, d in recent):
-            if all(v.minor == d.month for v, d in recent):
-                counter = "DD" if all(v.patch == d.day for v, d in recent) else "MICRO"
+        if most([v.major == d.year % width for v, d in recent]):
+            if most([v.minor == d.month for v, d in recent]):
+                counter = "DD" if most([v.patch == d.day for v, d in recent]) else "MICRO"
                 fmt = f"{year}.MM.{counter}"
             else:
                 fmt = f"{year}.MINOR.MICRO"

@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="write a config for an existing repository")
     init.add_argument("--path", type=Path, required=True, metavar="DIR", help="the repository")
     init.add_argument("--name", help="the project name (default: inferred)")
+    init.add_argument(
+        "--scaffold",
+        action="store_true",
+        help="also add a towncrier setup to a project without one (new files only, listed)",
+    )
     init.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     init.add_argument("--ci", action="store_true", help="plain output")
     gates = sub.add_parser("gates", help="run the release gates alone and print their results")
@@ -530,7 +535,7 @@ def _init(args: argparse.Namespace, console: Console) -> int:
                 "point --path at the project's clone",
             )
         )
-    files = init_files(args.path, config_dir(), args.name)
+    files, found = init_files(args.path, config_dir(), args.name, args.scaffold)
     config = next(iter(files))
     if config.exists():
         raise UsageError(
@@ -543,10 +548,32 @@ def _init(args: argparse.Namespace, console: Console) -> int:
     for path, text in files.items():
         write_text(path, text)
     load_config(config)  # what init wrote must load
+    added = [str(p) for p in files if p != config]
     if args.json:
-        print(json.dumps({"config": str(config), "written": [str(p) for p in files]}, indent=2))
-    else:
-        for path in files:
-            console.print(f"wrote {path}", markup=False)
-        console.print(f"next: release plan --project {config.stem}", markup=False)
+        print(
+            json.dumps(
+                {
+                    "config": str(config),
+                    "written": [str(p) for p in files],
+                    "added_to_repository": added,
+                    "inferred": {
+                        label: {"value": a.value, "why": a.why} for label, a in found.answers()
+                    },
+                    "not_inferred": found.unknown(),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    table = Table("setting", "inferred", "why", title=f"inferred from {args.path}")
+    for label, answer in found.answers():
+        shown = "-" if answer.value in (None, "", [], {}) else json.dumps(answer.value)
+        table.add_row(label, escape(shown), escape(answer.why))
+    console.print(table)
+    for item in found.unknown():
+        console.print(f"could not infer {item}", markup=False)
+    console.print(f"wrote {config}", markup=False)
+    for item in added:
+        console.print(f"added to the repository (--scaffold): {item}", markup=False)
+    console.print(f"next: release plan --project {config.stem}", markup=False)
     return 0

@@ -75,6 +75,11 @@ _FRAGMENT_BUMPS: dict[str, BumpLabel] = {
 
 
 class ChangelogSettings(_Strict):
+    mode: Literal["generate", "check", "none"] = Field(
+        "generate",
+        description="generate: write the entry (towncrier fragments, else commits); check: the "
+        "changelog is written by hand and must already have an entry for the version; none",
+    )
     file: str = Field("CHANGELOG.md", description="the changelog the entries go into")
     fragments: str = Field("changelog.d", description="towncrier fragments; commits when none")
     # Which fragment types decide which bump; types not listed decide nothing.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from release.changelog import (
     Fragments,
+    has_entry,
     has_towncrier_config,
     insert_entry,
     load_fragments,
@@ -163,6 +164,10 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     notes = list(decision.notes)
     if tag and git.tags_matching(tag):
         notes.append(f"tag {tag} already exists in this repository: a push would refuse")
+    if version and fragments and not fragments.found and has_towncrier_config(root):
+        notes.append("no news fragments: like towncrier, the release writes no changelog entry")
+    if version and (missing := missing_changelog_entry(loaded, version)):
+        notes.append(f"{missing.what}: a push would refuse")
     return Plan(
         project=cfg.name,
         config_path=str(loaded.source),
@@ -254,6 +259,22 @@ def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFile
         every,
     )
     return state, files
+
+
+def missing_changelog_entry(loaded: LoadedConfig, version: Version) -> Problem | None:
+    """With a hand-written changelog ([changelog].mode = "check"), the missing entry."""
+    settings = loaded.config.changelog
+    if settings.mode != "check" or version.is_prerelease:
+        return None
+    spelled = version.render(loaded.config.scheme)
+    if has_entry(_read(loaded.root / settings.file), spelled):
+        return None
+    return Problem(
+        f"{settings.file} has no entry for {spelled}",
+        "[changelog].file",
+        f"write the {spelled} entry in {settings.file} and commit it (the changelog is "
+        'written by hand: [changelog].mode = "check")',
+    )
 
 
 def _announces_next(files: Version | None, tagged: Version | None) -> bool:
@@ -426,8 +447,10 @@ def _file_changes(
                 )
 
     date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
-    if options.changelog and not version.is_prerelease:
+    if options.changelog and not version.is_prerelease and cfg.changelog.mode == "generate":
         rendered = version.render(cfg.scheme)
+        # The project's own towncrier writes nothing without fragments; neither do we.
+        quiet = fragments is not None and not fragments.found and has_towncrier_config(root)
         if fragments and fragments.found:
             entry = render_fragments(fragments, rendered, date, cfg.name)
             changelog = str(fragments.changelog.relative_to(root))
@@ -445,7 +468,8 @@ def _file_changes(
                 "<!-- towncrier release notes start -->",
                 "changelog from commits",
             )
-        edit(changelog, insert_entry(current_text(changelog), entry, start), why)
+        if not quiet:
+            edit(changelog, insert_entry(current_text(changelog), entry, start), why)
         for fragment in fragments.found if fragments else ():
             edit(str(fragment.path.relative_to(root)), None, "fragment consumed by the changelog")
 

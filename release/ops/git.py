@@ -86,11 +86,13 @@ class Git:
         return self.out("tag", "--merged", rev, "--list", pattern).split()
 
     def tag_dates(self, pattern: str) -> dict[str, str]:
-        """Each matching tag's creation date (YYYY-MM-DD; the commit's for lightweight tags)."""
+        """The date of each matching tag's commit (YYYY-MM-DD): when it was released, even
+        where an annotated tag was added later."""
+        date = (
+            "%(if)%(*objectname)%(then)%(*committerdate:short)%(else)%(committerdate:short)%(end)"
+        )
         lines = self.out(
-            "for-each-ref",
-            "--format=%(refname:strip=2) %(creatordate:short)",
-            f"refs/tags/{pattern}",
+            "for-each-ref", f"--format=%(refname:strip=2) {date}", f"refs/tags/{pattern}"
         ).splitlines()
         return dict(line.split(" ", 1) for line in lines if " " in line)
 
