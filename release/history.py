@@ -57,23 +57,34 @@ def highest_on_branch(git: Git, tag_format: str) -> Released | None:
     return finals[-1] if finals else None
 
 
-def check_forward(version: Version, every: list[Released], scheme: str) -> None:
-    """Refuse a next version that is not above every final release tag, or that is tagged.
+PLAIN = ("v{version}", "{version}")
 
-    Pre-release tags block only their own version: a beta may follow an rc of the same
-    release when the project chooses so.
+
+def every_release(git: Git, tag_format: str) -> list[Released]:
+    """Every tag that names a release of this project, lowest first.
+
+    `1.2.3` and `v1.2.3` are the same release whichever the config spells: a project
+    that changed its spelling (twine: v5.1.1, then 6.0.0) must not release below either.
     """
-    blocking = [
-        r
-        for r in every
-        if (not r.version.is_prerelease and not r.version < version) or r.version == version
-    ]
+    formats = PLAIN if tag_format in PLAIN else (tag_format,)
+    found = [r for fmt in formats for r in releases(git.tags_matching(tag_glob(fmt)), fmt)]
+    return sorted(found, key=lambda r: r.version.sort_key())
+
+
+def check_forward(version: Version, every: list[Released], scheme: str) -> None:
+    """Refuse a next version below a final release tag the repository has.
+
+    A tag of exactly that version is a leftover or a release made elsewhere: the plan
+    notes it and validation refuses it with the fix (delete a leftover). Pre-release
+    tags decide nothing here: a beta may follow an rc of the same release.
+    """
+    blocking = [r for r in every if not r.version.is_prerelease and version < r.version]
     if not blocking:
         return
     top = blocking[-1]
     raise VersionError(
         Problem(
-            f"the next version {version.render(scheme)} is not above tag {top.tag}"
+            f"the next version {version.render(scheme)} is below tag {top.tag}"
             f" ({top.version.render(scheme)}): a release never goes backwards",
             f"tag {top.tag}",
             f"release from the branch that holds {top.tag} (so the plan starts from it), "

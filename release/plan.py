@@ -20,7 +20,7 @@ from release.changelog import (
 from release.commits import Analysis, Change, analyse, parser_version
 from release.config import LoadedConfig, NpmTarget, PypiTarget
 from release.errors import Problem, RepositoryError, UsageError, VersionError
-from release.history import highest_on_branch, releases, tag_glob, tag_version
+from release.history import every_release, highest_on_branch, tag_glob, tag_version
 from release.ops import cache as commit_cache
 from release.ops.git import Git
 from release.version import TOKEN_RE, Bump, Version
@@ -246,7 +246,7 @@ def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFile
         else:
             current, source = None, "nothing (no release tag, no version file)"
     head_tags = [v for t in git.tags_at("HEAD", glob) if (v := tag_version(cfg.tag_format, t))]
-    every = releases(git.tags_matching(glob), cfg.tag_format)
+    every = every_release(git, cfg.tag_format)
     state = State(
         head,
         nearest,
