@@ -43,18 +43,31 @@ def releases(tags: list[str], tag_format: str) -> list[Released]:
     return sorted(found, key=lambda r: r.version.sort_key())
 
 
-def highest_on_branch(git: Git, tag_format: str) -> Released | None:
+def highest_on_branch(
+    git: Git, tag_format: str, nearest: str | None, every: list[Released]
+) -> Released | None:
     """The highest final release reachable from HEAD: the current version.
 
-    The highest, not the nearest: a branch that merged an older maintenance tag
-    after a newer release still stands at the newer one.
+    The highest, not the nearest: a branch that merged an older maintenance tag after
+    a newer release still stands at the newer one. Only tags above the nearest release
+    (`git describe`) are asked about, each with one ancestry check, so the cost follows
+    the tags off the branch, not the length of the history.
     """
-    finals = [
-        r
-        for r in releases(git.tags_merged(tag_glob(tag_format)), tag_format)
-        if not r.version.is_prerelease
-    ]
-    return finals[-1] if finals else None
+    start = tag_version(tag_format, nearest) if nearest else None
+    if nearest is None or start is None:
+        return None
+    own = [r for r in every if tag_version(tag_format, r.tag) is not None]
+    above = [r for r in reversed(own) if not r.version.is_prerelease and start < r.version]
+    if len(above) > _MAX_ABOVE:
+        merged = set(git.tags_merged(tag_glob(tag_format)))
+        above = [r for r in above if r.tag in merged]
+    for candidate in above:
+        if git.is_ancestor(candidate.tag, "HEAD"):
+            return candidate
+    return Released(nearest, start)
+
+
+_MAX_ABOVE = 16  # more tags above the nearest release than this: one `git tag --merged`
 
 
 PLAIN = ("v{version}", "{version}")

@@ -212,7 +212,7 @@ def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFile
             Problem("the repository has no commits", str(loaded.root), "commit the project first")
         )
     glob = tag_glob(cfg.tag_format)
-    nearest, _ = find_tags(git, cfg.tag_format, glob)
+    nearest, last_final = find_tags(git, cfg.tag_format, glob)
     if nearest is None and git.is_shallow():
         raise RepositoryError(
             Problem(
@@ -222,7 +222,8 @@ def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFile
             )
         )
     files, file_version = read_version_files(loaded.root, cfg.version.sources())
-    highest = highest_on_branch(git, cfg.tag_format)
+    every = every_release(git, cfg.tag_format)
+    highest = highest_on_branch(git, cfg.tag_format, last_final, every)
     nearest_version = tag_version(cfg.tag_format, nearest) if nearest else None
     if nearest_version is None or (highest and not highest.version < nearest_version):
         # The highest release on the branch, not a floating tag (v10) nor an older one.
@@ -246,7 +247,6 @@ def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFile
         else:
             current, source = None, "nothing (no release tag, no version file)"
     head_tags = [v for t in git.tags_at("HEAD", glob) if (v := tag_version(cfg.tag_format, t))]
-    every = every_release(git, cfg.tag_format)
     state = State(
         head,
         nearest,
