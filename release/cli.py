@@ -115,6 +115,11 @@ def _parser() -> argparse.ArgumentParser:
             help="release exactly this version (checked against the scheme and the tags)",
         )
     plan.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="plan a release on this date (the changelog's date and CalVer's period)",
+    )
+    plan.add_argument(
         "--no-changelog",
         action="store_true",
         help="decide the version only (faster on long histories)",
@@ -242,7 +247,21 @@ def _options(args: argparse.Namespace) -> Options:
         prerelease=args.prerelease,
         changelog=not getattr(args, "no_changelog", False),
         version=getattr(args, "next_version", None),
+        date=_date(getattr(args, "date", None)),
     )
+
+
+def _date(text: str | None) -> str:
+    if text is None:
+        return ""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise UsageError(
+            Problem(f"{text!r} is not a date", "--date", "write it as YYYY-MM-DD")
+        ) from None
 
 
 def _plan(args: argparse.Namespace, console: Console) -> int:

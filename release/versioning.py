@@ -87,10 +87,20 @@ def _decide(git: Git, cfg: ProjectConfig, state: State, wanted: Wanted) -> Decis
         and (released is None or released < files.base)
         and not wanted.forced_bump
     ):
-        # Between releases the files announce the next one (24.8.0.dev0, 24.8.0rc1).
-        version = with_prerelease(git, cfg.tag_format, files.base, wanted.prerelease)
-        why = [f"the version files say {files}: the next release is {files.base}"]
-        return Decision(between(released, files.base), "version files", why, version, "", notes)
+        # Between releases the files announce the next one (24.8.0.dev0, 24.8.0rc1) ...
+        base = files.base
+        why = [f"the version files say {files}: the next release is {base}"]
+        if cfg.version.calver:
+            # ... unless the calendar has moved past it (24.7.2.dev0 released in August).
+            dated = next_calver(cfg.version.calver, released, wanted.date, max(bump, Bump.PATCH))
+            if base < dated:
+                why = [
+                    f"the version files say {files}, but a release on "
+                    f"{wanted.date.isoformat()} is {dated} ({cfg.version.calver})"
+                ]
+                base = dated
+        version = with_prerelease(git, cfg.tag_format, base, wanted.prerelease)
+        return Decision(between(released, base), "version files", why, version, "", notes)
     if (
         released is None
         and files is not None

@@ -77,6 +77,7 @@ def test_explicit_version(repo: Repo, plan: Plan, capsys: pytest.CaptureFixture[
         in refused(config, capsys, "--version", "1.1.0")["what"]
     )
     assert "not a version" in refused(config, capsys, "--version", "two")["what"]
+    assert refused(config, capsys, "--date", "soon")["fix"] == "write it as YYYY-MM-DD"
     assert (
         "cannot be combined"
         in refused(config, capsys, "--version", "2.0.0", "--bump", "major")["what"]

@@ -44,6 +44,9 @@ source = "vcs"
 """
 
 
+PYPROJECT_AT = '[project]\nname = "calproj"\nversion = "{version}"\n'
+
+
 def init(
     root: Path, configs: Path, capsys: pytest.CaptureFixture[str], *extra: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -159,19 +162,27 @@ def test_towncrier_toml_news_rst_calver_and_a_dev_version(
     assert config["changelog"]["file"] == "NEWS.rst"
     assert config["changelog"]["fragments"] == "newsfragments"
 
-    code = main(["plan", "--project", "calproj", "--json"])
-    plan = json.loads(capsys.readouterr().out)
-    assert code == 0, plan
-    assert plan["next_version"] == "24.8.0"  # the .dev0 in the files announces it
-    assert plan["reasons"] == ["the version files say 24.8.0.dev0: the next release is 24.8.0"]
-    assert plan["files"] == ["pyproject.toml", "NEWS.rst", "newsfragments/5.feature"]
+    def plan(*args: str) -> dict[str, Any]:
+        code = main(["plan", "--project", "calproj", "--json", *args])
+        data: dict[str, Any] = json.loads(capsys.readouterr().out)
+        assert code == 0, data
+        return data
 
-    # Without the announcement, the release date decides (a new month starts at .0).
-    repo.commit("drop dev", {"pyproject.toml": '[project]\nname = "calproj"\nversion = "24.7.1"\n'})
-    code = main(["plan", "--project", "calproj", "--json"])
-    plan = json.loads(capsys.readouterr().out)
+    first = plan("--date", "2024-08-02")
+    assert first["next_version"] == "24.8.0"  # the .dev0 in the files announces it
+    assert first["reasons"] == ["the version files say 24.8.0.dev0: the next release is 24.8.0"]
+    assert first["files"] == ["pyproject.toml", "NEWS.rst", "newsfragments/5.feature"]
+    late = plan("--date", "2024-09-10")  # the calendar moved past the announcement
+    assert late["next_version"] == "24.9.0"
+    assert "a release on 2024-09-10 is 24.9.0 (YY.MM.MICRO)" in late["reasons"][0]
+
+    # Released as 24.8.0; a fix later that month bumps within the period.
+    repo.commit("release", {"pyproject.toml": PYPROJECT_AT.format(version="24.8.0")})
+    repo.tag("24.8.0")
+    repo.commit("fix", {"newsfragments/6.bugfix": "Fixed.\n"})
+    assert plan("--date", "2024-08-20")["next_version"] == "24.8.1"
     today = dt.datetime.now(dt.UTC).date()
-    assert plan["next_version"] == f"{today.year % 100}.{today.month}.0"
+    assert plan()["next_version"] == f"{today.year % 100}.{today.month}.0"
 
 
 def test_hand_written_changelog_is_checked_not_written(
