@@ -75,7 +75,7 @@ def infer(root: Path) -> Inference:
     package = _json(root / "package.json")
     project = pyproject.get("project", {}) if pyproject else {}
     name = _name(root, project, package)
-    tag_format = _tag_format(git)
+    tag_format = _tag_format(git, str(name.value).split("/")[-1])
     files = _version_files(root, pyproject, package)
     return Inference(
         name=name,
@@ -113,7 +113,7 @@ def _name(root: Path, project: dict[str, Any], package: dict[str, Any] | None) -
     return Answer(root.resolve().name, "the directory's name (no pyproject.toml or package.json)")
 
 
-def _tag_format(git: Git) -> Answer:
+def _tag_format(git: Git, name: str) -> Answer:
     """The spelling of the newest release tags; floating tags (v10, latest) name no release."""
     dates = git.tag_dates("*")
     groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -128,7 +128,9 @@ def _tag_format(git: Git) -> Answer:
     ignored = f"; ignored (no full version): {', '.join(sorted(floating)[:5])}" if floating else ""
     if not groups:
         return Answer("v{version}", f"no release tags yet: the default v{{version}}{ignored}")
-    prefix = max(groups, key=lambda p: (max(groups[p])[0], len(groups[p])))
+    # In a monorepo, the spelling that names this project (`name-v1.2.3`, `name@1.2.3`).
+    own = [p for p in groups if name and name in p] or list(groups)
+    prefix = max(own, key=lambda p: (max(groups[p])[0], len(groups[p])))
     newest = max(groups[prefix])[1]
     others = [f"{p or '(none)'}: {len(t)} tags" for p, t in groups.items() if p != prefix]
     older = f"; older spellings left aside ({', '.join(others)})" if others else ""

@@ -359,7 +359,8 @@ def _check_agreement(
             f"version mismatch: {against}; {said}",
             "[version].files",
             f"set every version file to {reference} and commit, "
-            "or tag the commit that released the files' version",
+            "or tag the commit that released the files' version "
+            '(or, when release tags are made off this branch, [version] source = "files")',
         )
     )
 

@@ -246,3 +246,61 @@ def test_scaffold_adds_only_new_towncrier_files_and_names_them(
     assert config["changelog"]["mode"] == "generate"
     again = main(["init", "--path", str(repo.root)])
     assert again == 2 and "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {
+                "pyproject.toml": '[project]\nname = "p"\ndynamic = ["version"]\n'
+                '[tool.pdm.version]\nsource = "scm"\n'
+            },
+            [],
+        ),
+        (
+            {
+                "pyproject.toml": '[build-system]\nbuild-backend = "flit_core.buildapi"\n'
+                '[project]\nname = "p"\ndynamic = ["version"]\n',
+                "p/__init__.py": '"""P."""\n__version__ = "1.0.0"\n',
+            },
+            ["p/__init__.py:__version__"],
+        ),
+        (
+            {
+                "pyproject.toml": '[project]\nname = "p"\ndynamic = ["version"]\n'
+                '[tool.hatch.version]\npath = "src/p/__about__.py"\n',
+                "src/p/__about__.py": '__version__ = "1.0.0"\n',
+            },
+            ["src/p/__about__.py:__version__"],
+        ),
+        (
+            {
+                "pyproject.toml": '[project]\nname = "p"\nversion = "1.0.0"\n',
+                "src/p/__init__.py": "from importlib.metadata import version\n"
+                '__version__ = version("p")\n',
+            },
+            ["pyproject.toml:project.version"],  # metadata, not a literal: not a source
+        ),
+        ({"VERSION": "1.0.0\n"}, ["VERSION"]),
+    ],
+    ids=["pdm-scm", "flit", "hatch-path", "metadata-version", "version-file"],
+)
+def test_version_sources(tmp_path: Path, files: dict[str, str], expected: list[str]) -> None:
+    from release.inference import infer
+
+    repo = Repo(tmp_path / "p")
+    repo.commit("init", files)
+    assert infer(repo.root).version_files.value == expected
+
+
+def test_monorepo_tags_name_the_project(tmp_path: Path) -> None:
+    from release.inference import infer
+
+    repo = Repo(tmp_path / "mono")
+    repo.commit("init", {"pyproject.toml": '[project]\nname = "core"\nversion = "1.1.0"\n'})
+    for tag in ("core-v1.0.0", "core-v1.1.0", "cli-v2.0.0", "v10", "stable"):
+        repo.tag(tag)
+    found = infer(repo.root)
+    assert found.tag_format.value == "core-v{version}"
+    assert "ignored (no full version): stable, v10" in found.tag_format.why
