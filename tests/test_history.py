@@ -24,15 +24,21 @@ def refused(config: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dic
     return dict(problem)
 
 
-def test_floating_tags_are_not_releases(repo: Repo, plan: Plan) -> None:
+def test_floating_tags_are_not_releases(
+    repo: Repo, plan: Plan, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo.commit("chore: 1.3.0", {"pyproject.toml": PYPROJECT.format(version="1.3.0")})
     repo.tag("v1.3.0")
     for floating in ("v1", "v1.3", "latest", "stable"):
         repo.tag(floating)  # moved to each release, like python-semantic-release's v10
     repo.commit("fix: after")
-    data = plan(write_config(repo))
+    config = write_config(repo)
+    data = plan(config)
     assert (data["current_version"], data["current_source"]) == ("1.3.0", "tag v1.3.0")
     assert data["next_version"] == "1.3.1"
+    assert main(["status", "--config", str(config), "--json"]) == 0
+    (status,) = json.loads(capsys.readouterr().out)["projects"]
+    assert status["local_tag"] == "v1.3.0"
 
 
 def test_the_highest_release_on_the_branch_is_current(repo: Repo, plan: Plan) -> None:
