@@ -164,8 +164,11 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     notes = list(decision.notes)
     if tag and git.tags_matching(tag):
         notes.append(f"tag {tag} already exists in this repository: a push would refuse")
-    if version and fragments and not fragments.found and has_towncrier_config(root):
-        notes.append("no news fragments: like towncrier, the release writes no changelog entry")
+    if version and options.changelog and _nothing_to_note(root, fragments, analysis):
+        notes.append(
+            "no news fragments and no conventional commits: like towncrier, the release "
+            "writes no changelog entry"
+        )
     if version and (missing := missing_changelog_entry(loaded, version)):
         notes.append(f"{missing.what}: a push would refuse")
     return Plan(
@@ -259,6 +262,17 @@ def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFile
         every,
     )
     return state, files
+
+
+def _nothing_to_note(root: Path, fragments: Fragments | None, analysis: Analysis) -> bool:
+    # A towncrier project with neither fragments nor conventional commits (its fragments
+    # consumed by an rc): towncrier itself would write nothing, so an empty entry is wrong.
+    return (
+        fragments is not None
+        and not fragments.found
+        and not analysis.changes
+        and has_towncrier_config(root)
+    )
 
 
 def missing_changelog_entry(loaded: LoadedConfig, version: Version) -> Problem | None:
@@ -450,8 +464,7 @@ def _file_changes(
     date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
     if options.changelog and not version.is_prerelease and cfg.changelog.mode == "generate":
         rendered = version.render(cfg.scheme)
-        # The project's own towncrier writes nothing without fragments; neither do we.
-        quiet = fragments is not None and not fragments.found and has_towncrier_config(root)
+        quiet = _nothing_to_note(root, fragments, analysis)
         if fragments and fragments.found:
             entry = render_fragments(fragments, rendered, date, cfg.name)
             changelog = str(fragments.changelog.relative_to(root))
