@@ -59,12 +59,23 @@ class Analysis:
 
 @cache
 def _parser() -> Any:
-    # Imported on first use: the parser's package is slow to import and a plan
-    # with no commits to read never needs it.
+    # Imported only for the messages the fast path cannot decide: the parser's package
+    # pulls in gitpython, and its import costs more than a whole small plan.
     from semantic_release.commit_parser.conventional.parser import ConventionalCommitParser
 
     return ConventionalCommitParser()
 
+
+# The default ConventionalCommitParser's own subject pattern, types and levels (10.x),
+# so that most messages are decided without importing it; tests/test_commits_fast.py
+# checks these against the installed parser.
+_TAG_LEVELS = {"feat": 3, "fix": 2, "perf": 2}
+_ALLOWED_TAGS = ("feat", "fix", "perf", "build", "chore", "ci", "docs", "style", "refactor", "test")
+_SUBJECT = re.compile(
+    rf"^(?P<type>{'|'.join(_ALLOWED_TAGS)})(?:\((?P<scope>[^\n]+)\))?(?P<break>!)?:\s+"
+    r"(?P<subject>[^\n]+)"
+)
+_MR_SELECTOR = re.compile(r"[\t ]+\((?:pull request )?(?P<mr_number>[#!]\d+)\)[\t ]*$")
 
 _LEVELS = {0: Bump.NONE, 1: Bump.NONE, 2: Bump.PATCH, 3: Bump.MINOR, 4: Bump.MAJOR}
 _SQUASH_HEADERS = re.compile(r"^[\t ]*(?:commit [0-9a-f]+|Squashed commit of the following)", re.M)
@@ -73,31 +84,29 @@ _SQUASH_HEADERS = re.compile(r"^[\t ]*(?:commit [0-9a-f]+|Squashed commit of the
 @cache
 def _squash_hint() -> re.Pattern[str]:
     """A later line that opens another conventional commit (a squash), as the parser sees it."""
-    types = "|".join(re.escape(t) for t in _parser().options.allowed_tags)
+    types = "|".join(re.escape(t) for t in _ALLOWED_TAGS)
     return re.compile(rf"^(?:[\t ]*[*-][\t ]+|[\t ]+)?(?:{types})\b(?:\([^\n]*\))?!?:\s", re.M)
 
 
-def _split_squashed(parser: Any, message: str) -> list[str]:
+def _split_squashed(message: str) -> list[str]:
     """The commits a message holds. Only a message whose later lines open another
     conventional commit goes through the parser's (costly) squash splitting; for the
     others it would return the message itself."""
     rest = message.partition("\n")[2]
     if rest and (_SQUASH_HEADERS.search(rest) or _squash_hint().search(rest)):
-        return list(parser.unsquash_commit_message(message)) or [message]
+        return list(_parser().unsquash_commit_message(message)) or [message]
     return [message]
 
 
 def parse_message(sha: str, message: str) -> list[Change]:
     """The conventional changes in one commit message (a squash commit may hold several)."""
-    parser = _parser()
-    messages = _split_squashed(parser, message)
     changes = []
-    for text in messages:
-        quick = _quick(parser, sha, text)
+    for text in _split_squashed(message):
+        quick = _quick(sha, text)
         if quick is not None:
             changes.extend(quick)
             continue
-        parsed = parser.parse_message(text)
+        parsed = _parser().parse_message(text)
         if parsed is None:
             continue
         subject = parsed.descriptions[0] if parsed.descriptions else ""
@@ -114,20 +123,20 @@ def parse_message(sha: str, message: str) -> list[Change]:
     return changes
 
 
-def _quick(parser: Any, sha: str, text: str) -> list[Change] | None:
+def _quick(sha: str, text: str) -> list[Change] | None:
     """The parser's answer for a message with no breaking marker, from its own subject
     pattern and type-to-level table, without its paragraph analysis (which only finds
     breaking descriptions, issue links and notices); None: parse the message fully.
 
     Nearly all of a long history is such messages, so this is where the time goes.
     """
-    head = parser.commit_subject.match(text)
+    head = _SUBJECT.match(text)
     if head is None:
         return []  # the parser's whole-message pattern starts with this one: no match either
     if head.group("break") or "BREAKING" in text:
         return None
-    level = _LEVELS[int(parser.options.tag_to_level.get(head.group("type"), 0))]
-    subject = parser.mr_selector.sub("", head.group("subject")).strip()
+    level = _LEVELS[_TAG_LEVELS.get(head.group("type"), 0)]
+    subject = _MR_SELECTOR.sub("", head.group("subject")).strip()
     return [Change(sha, head.group("type"), head.group("scope") or "", subject, level)]
 
 
