@@ -154,7 +154,7 @@ def timed_push(config: Path, server: PypiServer) -> dict[str, Any]:
     # lines (`   NAME: ok (1.2 s)`, to a tenth of a second); the report's are to the ms.
     steps = {
         m[1]: float(m[2])
-        for m in re.finditer(r"^\S+ {3}(.+): ok \(([\d.]+) s\)$", proc.stderr, re.M)
+        for m in re.finditer(r"^\S+ +(.+?): ok \(([\d.]+) s\)$", proc.stderr, re.M)
     }
     steps.update({s["name"]: s["seconds"] for s in report["steps"]})
     steps["(outside every step)"] = wall - sum(steps.values())
