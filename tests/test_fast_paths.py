@@ -53,6 +53,57 @@ def test_fast_path_answers_as_the_parser(message: str) -> None:
     assert got == expected
 
 
+EDGES = [
+    "feat!: drop the old flag",
+    "feat(api)!: drop it\n\nBREAKING CHANGE: the flag is gone",
+    "fix: x\n\nBREAKING CHANGE: first\n\nBREAKING-CHANGE: second",
+    "fix: x\n\nBREAKING CHANGE:",
+    "fix: x\nBREAKING CHANGE: not a body (no blank line)",
+    "refactor: x\n\nwrapped text that\ngoes on\n\nBREAKING CHANGE: wrapped\nover two lines",
+    "docs: BREAKING news in the subject only",
+    "feat: BREAKING CHANGE: in the subject",
+    "fix: closes: #12",
+    "fix: NOTICE: look",
+    "feat: x\n\nRefs: #1\nBREAKING CHANGE: after a footer",
+    "perf: x\r\n\r\nBREAKING CHANGE: windows line ends\r\n",
+    "chore: x\n\n  BREAKING CHANGE: indented",
+    "feat(scope with space)!: y (#99)",
+]
+
+
+def _full(message: str) -> list[tuple[str, str, str, object, tuple[str, ...]]]:
+    parsed = commits._parser().parse_message(message)
+    if parsed is None:
+        return []
+    subject = parsed.descriptions[0] if parsed.descriptions else ""
+    level = commits._LEVELS[int(parsed.bump)]
+    return [(parsed.type, parsed.scope, subject, level, tuple(parsed.breaking_descriptions))]
+
+
+def test_fast_path_decides_as_the_parser_on_many_messages() -> None:
+    """The benchmark's generated messages (breaking ones made common) and the edge cases."""
+    import random
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from history import conventional_message
+
+    rng = random.Random(7)
+    messages = [conventional_message(rng, n)[0] for n in range(1000)]
+    messages += [m.replace(": ", "!: ", 1) for m in messages[:100]]
+    messages += [m + "\n\nBREAKING CHANGE: gone" for m in messages[100:200]]
+    undecided = 0
+    for message in [*messages, *EDGES]:
+        quick = commits._quick("0" * 40, message)
+        if quick is None:
+            undecided += 1
+            continue
+        got = [(c.type, c.scope, c.subject, c.bump, c.breaking) for c in quick]
+        assert got == _full(message), message
+    assert undecided <= 3  # only subjects the parser files as a notice, an issue or a break
+
+
 def test_json_plan_imports_no_heavy_module(repo: Repo) -> None:
     for n in range(5):
         repo.commit(f"feat: feature {n}", {f"f{n}.txt": str(n)})
