@@ -165,13 +165,14 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmarks: `nox -s bench -- NAME [options]` runs benchmarks/NAME.py (history,
-    push, status); without a name, history (long histories, beside python-semantic-release)."""
+    push, status, goals); without a name, goals: every speed goal beside its figure, in one
+    run (history cold beside python-semantic-release, the push's steps, the plan's imports)."""
     _install(session, "test", "sandbox")
     _install_verdaccio(session)
     args = list(session.posargs)
-    name = args.pop(0) if args and not args[0].startswith("-") else "history"
+    name = args.pop(0) if args and not args[0].startswith("-") else "goals"
     options = args
     script = ROOT / "benchmarks" / f"{name}.py"
     if not script.is_file():
-        session.error(f"no benchmark {name!r}: use history, push or status")
+        session.error(f"no benchmark {name!r}: use goals, history, push or status")
     session.run("python", str(script), *options)
