@@ -140,6 +140,8 @@ class Verify(TargetStep):
     """The exact version is listed, installs from that index alone, imports, and is healthy."""
 
     verb: ClassVar[str] = "verify"
+    # Read-only and independent of the other targets' verifications: run beside them.
+    concurrent: ClassVar[bool] = True
 
     def done(self, ctx: Context) -> bool:
         return False  # verification is read-only: always run it again
