@@ -11,6 +11,7 @@ Exit code: 0 when every goal passes, 3 when one fails, 2 when a benchmark could 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,8 +49,10 @@ def import_times(config: Path) -> dict[str, float]:
     """Milliseconds each top-level package takes to import in a `--json` plan (cumulative,
     as `python -X importtime` reports it: inflated by its own bookkeeping)."""
     command = [sys.executable, "-X", "importtime", "-m", "release", "plan"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.run(
         [*command, "--config", str(config), "--json"],
+        env={**env, "PYTHONPATH": str(ROOT)},
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -716,6 +716,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
     release = shlex.split(args.release_cmd)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    # As installed: imports from cached bytecode (the first, untimed guard run writes it).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("NO_COLOR", "1")
     notes: list[str] = []
     if not gnu_time():

@@ -90,7 +90,10 @@ _FOOTERS = re.compile(r"^ {0,2}([\w-]*: .+)$\n?((?!\n) *[^:\n]+:)", re.MULTILINE
 _WORD_WRAP = re.compile(r"((?<!-)\n(?![\s*-]))")
 
 _LEVELS = {0: Bump.NONE, 1: Bump.NONE, 2: Bump.PATCH, 3: Bump.MINOR, 4: Bump.MAJOR}
-_SQUASH_HEADERS = re.compile(r"^[\t ]*(?:commit [0-9a-f]+|Squashed commit of the following)", re.M)
+# The parser's own header line (`commit <sha>` alone on its line; "commit bodies" is prose).
+_SQUASH_HEADERS = re.compile(
+    r"^[\t ]*(?:commit [0-9a-f]+\r?$|Squashed commit of the following)", re.M
+)
 
 
 @cache
