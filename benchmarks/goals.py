@@ -46,8 +46,8 @@ def _run(script: str, args: list[str]) -> dict[str, Any] | None:
 
 
 def import_times(config: Path) -> dict[str, float]:
-    """Milliseconds each top-level package takes to import in a `--json` plan (cumulative,
-    as `python -X importtime` reports it: inflated by its own bookkeeping)."""
+    """Milliseconds each package's modules take to import in a `--json` plan (the sum of
+    their own times, as `python -X importtime` reports them: inflated by its bookkeeping)."""
     command = [sys.executable, "-X", "importtime", "-m", "release", "plan"]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.run(
@@ -63,11 +63,11 @@ def import_times(config: Path) -> dict[str, float]:
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _, cumulative, name = line.split("|")
-        if not name.startswith(" ") or name.startswith("  "):
-            continue  # only the modules imported at the top of the tree
+        own, _, name = line.removeprefix("import time:").split("|")
+        if not own.strip().isdigit():
+            continue  # the header line
         top = name.strip().split(".")[0]
-        times[top] = times.get(top, 0.0) + int(cumulative) / 1000
+        times[top] = times.get(top, 0.0) + int(own) / 1000
     return times
 
 
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if small:
         times = import_times(small[0])
         heavy = {k: v for k, v in times.items() if k in HEAVY}
-        print("\nimports of a --json plan, ms (python -X importtime, cumulative, top level):")
+        print("\nimports of a --json plan, ms by package (python -X importtime, own times):")
         for name, ms in sorted(times.items(), key=lambda kv: -kv[1])[:8]:
             print(f"  {name:<28} {ms:8.1f}")
         shown = ", ".join(f"{k} {v:.0f} ms" for k, v in heavy.items()) or "none"

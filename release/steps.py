@@ -240,7 +240,7 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
     together: tuple[Step, ...] = ()
     with stop_at_safe_points() as signals:
         for index, step in enumerate(steps):
-            if step in together:
+            if any(step is other for other in together):
                 continue  # ran beside the step that opened its group
             if signals:
                 if any(s.point_of_no_return for s in done):
@@ -312,9 +312,9 @@ def _group(steps: tuple[Step, ...], index: int) -> tuple[Step, ...]:
 def _run_together(
     group: tuple[Step, ...], ctx: Context, done: list[Step], result: Execution
 ) -> bool:
-    """Independent steps (builds of different kinds, verifications of different targets)
-    side by side, as many at once as there are cores; each journaled as it starts and ends.
-    True when one failed: then all of them, and what was done before, are rolled back."""
+    """Independent steps (the verifications of several targets) side by side, as many at
+    once as there are cores; each journaled as it starts and ends. True when one failed:
+    then all of them, and what was done before, are rolled back."""
     lock = threading.Lock()
     outcomes: dict[str, tuple[float, BaseException | None, dict[str, Any]]] = {}
 
