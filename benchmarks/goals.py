@@ -81,13 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     goals: list[tuple[str, str, str, bool]] = []
     for target in history["targets"]:
         value, bound, kind = target["value"], target["bound"], target["kind"]
-        if value is None:
-            goals.append((target["label"], "n/a", "", False))
-            continue
-        shown = {"max-mib": f"{value:.1f} MiB", "max-s": f"{value:.3f} s"}.get(kind, f"{value}x")
         goal = {"min-x": f">= {bound:g}x", "max-x": f"<= {bound:g}x", "max-s": f"< {bound:g} s"}
+        wanted = goal.get(kind, f"< {bound:g} MiB")
+        if value is None:
+            goals.append((target["label"], "n/a", wanted, False))
+            continue
+        shown = {"max-mib": f"{value:.1f} MiB", "max-s": f"{value:.3f} s"}.get(kind)
         passed = value >= bound if kind == "min-x" else value <= bound
-        goals.append((target["label"], shown, goal.get(kind, f"< {bound:g} MiB"), passed))
+        goals.append((target["label"], shown or f"{value:.2f}x", wanted, passed))
     commands, own = push["commands"], push["own"]
     goals += [
         ("push: commands it runs (tests excluded)", f"{commands:.2f} s", "< 3 s", commands < 3),
