@@ -14,13 +14,14 @@ from pathlib import Path
 
 from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
+from release.history import tag_glob, tag_version
 from release.journal import Summary
 from release.ops import npm
 from release.ops.git import RemoteGit
 from release.ops.pypi import published_hashes
 from release.phases.deploy import VERIFIED_REFS
 from release.phases.validate import Registries
-from release.plan import _targets, tag_glob, tag_version
+from release.plan import _targets
 from release.record import ReleaseRecord, TargetRecord
 from release.version import Version
 
