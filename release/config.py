@@ -175,8 +175,13 @@ class PypiTarget(_Strict):
         120.0, gt=0, le=3600, description="seconds to wait for the listing"
     )
     health: str = Field("", description="after install from this index; default commands.health")
+    dependency_index: str | None = Field(
+        None,
+        description="where verification installs the release's dependencies from (a simple "
+        "index URL); default: your own pip configuration. The release comes from url only",
+    )
 
-    @field_validator("url", "simple_url")
+    @field_validator("url", "simple_url", "dependency_index")
     @classmethod
     def _is_url(cls, url: str | None) -> str | None:
         return _check_url(url) if url is not None else None
@@ -212,11 +217,21 @@ class NpmTarget(_Strict):
     provenance: bool = Field(False, description="npm provenance, where the CI supports it")
     verify_timeout: float = Field(120.0, gt=0, le=3600, description="seconds to wait for npm view")
     health: str = Field("", description="after install from this registry; default commands.health")
+    dependency_registry: str | None = Field(
+        None,
+        description="where packing and verification install dependencies from; default: "
+        "your own npm configuration. The release comes from registry only",
+    )
 
     @field_validator("registry")
     @classmethod
     def _is_url(cls, url: str) -> str:
         return _check_url(url)
+
+    @field_validator("dependency_registry")
+    @classmethod
+    def _is_dependency_url(cls, url: str | None) -> str | None:
+        return _check_url(url) if url is not None else None
 
     @field_validator("token_env")
     @classmethod

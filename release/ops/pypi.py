@@ -186,23 +186,34 @@ def isolated_pip_env() -> dict[str, str]:
     return env
 
 
-def install_in_fresh_venv(index: Index, requirement: str, where: Path) -> Path:
+def install_in_fresh_venv(
+    index: Index, requirement: str, where: Path, *, dependencies: str | None = None
+) -> Path:
     """Install `requirement` from the index alone into a new venv; return its bin directory.
 
-    The index URL, which may carry credentials, reaches pip through its environment (never
-    the command line); no config file and no other PIP_* variable is seen.
+    The release itself comes from the index alone: the index URL, which may carry
+    credentials, reaches pip through its environment (never the command line), with no
+    config file and no other PIP_* variable. Its dependencies come from `dependencies` (an
+    index URL), or from the user's own pip configuration when None: an index holding only
+    the release must not fail a release that has dependencies.
     """
     venv = where / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
     env = {**isolated_pip_env(), "PIP_INDEX_URL": _with_credentials(index)}
-    run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", requirement],
-        env=env,
-        inherit_env=False,
-        timeout=600,
-    )
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install"]
+    run([*pip, "--no-deps", requirement], env=env, inherit_env=False, timeout=600)
+    # The release is installed now: pip keeps it and resolves only what it requires.
+    run([*pip, requirement], env=dependency_pip_env(dependencies), timeout=600)
     return venv / "bin"
+
+
+def dependency_pip_env(dependencies: str | None) -> dict[str, str]:
+    """What pip adds to the user's environment to fetch a release's dependencies."""
+    env = {"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
+    if dependencies:
+        env["PIP_INDEX_URL"] = dependencies
+    return env
 
 
 def wheel_top_level(wheel: Path) -> list[str]:
