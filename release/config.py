@@ -78,7 +78,11 @@ class DocsSettings(_Strict):
 
 class Gate(_Strict):
     enabled: bool = True
-    skippable: bool = Field(False, description="may be skipped with --skip-gate NAME --reason")
+    skippable: bool = Field(
+        True,
+        description="may be skipped with --skip-gate NAME --reason (the reason goes in the "
+        "report); false forbids skipping",
+    )
 
 
 class BranchGate(Gate):
@@ -96,7 +100,8 @@ class SecretsGate(Gate):
 class CredentialFilesGate(Gate):
     files: list[str] = Field(
         default_factory=lambda: [".pypirc", ".npmrc", ".env"],
-        description="files that hold credentials: each must be mode 0600 when present",
+        description="files that may hold credentials: a tracked one must hold none written "
+        "out (a ${VAR} reference is fine), a local one must be mode 0600",
     )
 
 
@@ -104,7 +109,9 @@ class CustomGate(_Strict):
     name: str = Field(min_length=1)
     command: str = Field(min_length=1, description="must exit 0; run in the project's directory")
     why: str = ""
-    skippable: bool = False
+    skippable: bool = Field(
+        True, description="may be skipped with --skip-gate NAME --reason; false forbids it"
+    )
 
 
 class Gates(_Strict):
