@@ -486,7 +486,7 @@ def _file_changes(
             changelog = str(fragments.changelog.relative_to(root))
             start = fragments.start_string
             why = f"changelog from {len(fragments.found)} fragments (towncrier)"
-        else:
+        elif _keeps_changelog(loaded):
             entry = render_commits(
                 list(analysis.changes),
                 rendered,
@@ -498,7 +498,10 @@ def _file_changes(
                 "<!-- towncrier release notes start -->",
                 "changelog from commits",
             )
-        edit(changelog, insert_entry(current_text(changelog), entry, start), why)
+        else:
+            changelog = ""
+        if changelog:
+            edit(changelog, insert_entry(current_text(changelog), entry, start), why)
         for fragment in fragments.found if fragments else ():
             edit(str(fragment.path.relative_to(root)), None, "fragment consumed by the changelog")
 
@@ -527,6 +530,13 @@ def _file_changes(
 def _mentions(version: str) -> re.Pattern[str]:
     # The exact version, not a part of a longer one (1.2.0 must not match 11.2.0 or 1.2.0.1).
     return re.compile(rf"(?<![\w.\-]){re.escape(version)}(?![\w\-]|\.\d)")
+
+
+def _keeps_changelog(loaded: LoadedConfig) -> bool:
+    """A changelog from commits is written only where one is kept: a project that never had
+    one (and names none in its config) does not get one from a release."""
+    changelog = loaded.config.changelog
+    return "file" in changelog.model_fields_set or (loaded.root / changelog.file).exists()
 
 
 def _read(path: Path) -> str | None:
