@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from release.changelog import (
 from release.commits import Analysis, Change, analyse, parser_version
 from release.config import LoadedConfig, NpmTarget, PypiTarget
 from release.errors import Problem, RepositoryError, UsageError, VersionError
+from release.npm_package import choose_manager, needs_install
 from release.ops import cache as commit_cache
+from release.ops.artifacts import expand
 from release.ops.git import Git
 from release.version import TOKEN_RE, Bump, Version, canonical_token
 from release.versionfiles import SourceKind, VersionSource, write_npm_lockfile
@@ -566,7 +569,9 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
         )
     kinds = {t.kind for t in cfg.targets}
     if cfg.commands.build:
-        out.append(PlannedCommand("deploy", "build", cfg.commands.build))
+        tag = cfg.tag_format.replace("{version}", version.render(cfg.scheme))
+        build = expand(cfg.commands.build, version.render(cfg.scheme), tag)
+        out.append(PlannedCommand("deploy", "build", build, ("RELEASE_VERSION", "RELEASE_TAG")))
     else:
         if "pypi" in kinds:
             out.append(
@@ -574,7 +579,7 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
             )
             out.append(PlannedCommand("deploy", "check", "python -m twine check <dist>/*"))
         if "npm" in kinds:
-            out.append(PlannedCommand("deploy", "build", "npm pack --pack-destination <dist>"))
+            out += _npm_pack_commands(loaded.root)
     out.append(
         PlannedCommand("deploy", "push", f"git push --atomic {cfg.remote} {cfg.branch} <tag>")
     )
@@ -600,6 +605,20 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
             )
     if cfg.commands.health:
         out.append(PlannedCommand("deploy", "health", cfg.commands.health))
+    return out
+
+
+def _npm_pack_commands(root: Path) -> list[PlannedCommand]:
+    """How the package manager the project uses will pack it (install first for pack scripts)."""
+    try:
+        manifest = json.loads((root / "package.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    manager = choose_manager(manifest, {p.name for p in root.iterdir()})
+    out = []
+    if needs_install(manifest):
+        out.append(PlannedCommand("deploy", "install", " ".join(manager.install())))
+    out.append(PlannedCommand("deploy", "build", " ".join(manager.pack("<dist>"))))
     return out
 
 
