@@ -44,8 +44,7 @@ def test_plan_path_infers_a_config_for_python_and_npm(tmp_path: Path) -> None:
         "pyproject.toml",
         "src/sample/__init__.py",
         "package.json",
-        "CHANGELOG.md",
-    ]
+    ]  # no CHANGELOG.md: the project never had one
     text = data["inferred_config"]
     assert (
         'files = ["pyproject.toml:project.version", "src/sample/__init__.py:__version__", '
