@@ -104,16 +104,20 @@ def offers(manifest: dict[str, Any], present: set[str]) -> Offers:
     ('c',)
     >>> offers({"name": "e", "exports": {"./x": "./x.js"}}, set()).files
     ('x.js',)
+    >>> offers({"name": "t", "exports": {".": {"types": "./i.d.ts"}}}, set())
+    Offers(entry=None, bins=(), files=('i.d.ts',))
     """
     name = str(manifest.get("name", ""))
     exports = manifest.get("exports")
     subpaths = _export_subpaths(exports)
+    dot = [t for t in _targets(subpaths.get(".")) if "*" not in t]
     entry: str | None = None
-    if "." in subpaths or manifest.get("main") or "index.js" in present:
+    if any(not _is_types(t) for t in dot) or manifest.get("main") or "index.js" in present:
         entry = name
     elif manifest.get("module"):
         entry = f"{name}/{_clean(str(manifest['module']))}"
-    files: list[str] = []
+    # A "." that exports types only is a file to find, not something to load.
+    files: list[str] = [] if entry else [_clean(t) for t in dot]
     for sub, target in subpaths.items():
         if sub != "." and "*" not in sub:
             files += [_clean(t) for t in _targets(target) if "*" not in t]
@@ -147,6 +151,10 @@ def _targets(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [t for item in value.values() for t in _targets(item)]
     return []
+
+
+def _is_types(path: str) -> bool:
+    return path.endswith((".d.ts", ".d.mts", ".d.cts"))
 
 
 def _bins(manifest: dict[str, Any], name: str) -> tuple[str, ...]:

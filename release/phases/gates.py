@@ -265,7 +265,7 @@ def added_lines(diff: str) -> dict[str, set[int]]:
     current: str | None = None
     for line in diff.splitlines():
         if line.startswith("+++ "):
-            target = line[4:]
+            target = line[4:].rstrip("\t")  # git ends a name holding spaces with a tab
             current = target[2:] if target.startswith("b/") else None
         elif line.startswith("@@ ") and current is not None:
             new = line.split(" ")[2]  # +START[,COUNT]
