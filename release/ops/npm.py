@@ -39,64 +39,69 @@ class NpmRegistry:
 
 
 @contextmanager
-def npm_config(
-    registry: NpmRegistry, *, own_config: bool = False, dependencies: str | None = None
-) -> Iterator[dict[str, str]]:
-    """The environment npm runs in: a 0600 user config holding the token, removed afterwards.
-
-    With `own_config` (installing a release to verify it), the user's own npm config is kept,
-    so dependencies come from where the user gets them (or from `dependencies`, a registry
-    URL); the token still reaches only the target's host.
-    """
+def npm_config(registry: NpmRegistry) -> Iterator[dict[str, str]]:
+    """The environment npm runs in: a 0600 user config holding the token, removed afterwards."""
     directory = Path(tempfile.mkdtemp(prefix="release-npm-"))
     try:
         userconfig = directory / ".npmrc"
-        parts = urllib.parse.urlsplit(registry.url)
-        scope = f"//{parts.netloc}{parts.path if parts.path.endswith('/') else parts.path + '/'}"
         fd = os.open(userconfig, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            if own_config:
-                handle.write(_user_config_text())
-                if dependencies:
-                    handle.write(f"\nregistry={dependencies}\n")
-            else:
-                handle.write(f"registry={registry.url}\n")
+            handle.write(f"registry={registry.url}\n")
             if registry.token:
-                handle.write(f"\n{scope}:_authToken={registry.token}\n")
-        env = {
+                handle.write(f"{_scope(registry)}:_authToken={registry.token}\n")
+        yield {
             "npm_config_userconfig": str(userconfig),
-            "npm_config_update_notifier": "false",
-            "npm_config_fund": "false",
-            "npm_config_audit": "false",
-            # A fresh cache: what is installed really comes from the registries.
+            "npm_config_registry": registry.url,
+            "npm_config_globalconfig": str(directory / "global-npmrc"),
             "npm_config_cache": str(directory / "cache"),
-            # npm retries a dead registry for over a minute by default: fail fast instead.
-            "npm_config_fetch_retries": "1",
-            "npm_config_fetch_retry_mintimeout": "1000",
-            "npm_config_fetch_retry_maxtimeout": "3000",
-            "npm_config_fetch_timeout": "60000",
+            **_QUIET_AND_QUICK,
             # Our commit and tag are the only ones: npm version must not make its own.
             "npm_config_git_tag_version": "false",
         }
-        if not own_config:
-            env["npm_config_registry"] = registry.url
-            env["npm_config_globalconfig"] = str(directory / "global-npmrc")
-        elif dependencies:
-            env["npm_config_registry"] = dependencies
-        yield env
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _user_config_text() -> str:
-    """The user's own npm config file, as npm would find it (empty when there is none)."""
-    # npm reads its settings case-insensitively from the environment.
-    names = {k.lower(): v for k, v in os.environ.items() if k.lower() == "npm_config_userconfig"}
-    path = names.get("npm_config_userconfig")
+_QUIET_AND_QUICK = {
+    "npm_config_update_notifier": "false",
+    "npm_config_fund": "false",
+    "npm_config_audit": "false",
+    # npm retries a dead registry for over a minute by default: fail fast instead.
+    "npm_config_fetch_retries": "1",
+    "npm_config_fetch_retry_mintimeout": "1000",
+    "npm_config_fetch_retry_maxtimeout": "3000",
+    "npm_config_fetch_timeout": "60000",
+}
+
+
+def _scope(registry: NpmRegistry) -> str:
+    parts = urllib.parse.urlsplit(registry.url)
+    return f"//{parts.netloc}{parts.path if parts.path.endswith('/') else parts.path + '/'}"
+
+
+@contextmanager
+def install_config(
+    registry: NpmRegistry, where: Path, dependencies: str | None
+) -> Iterator[dict[str, str]]:
+    """The environment a verifying install in `where` runs in, and its token, removed after.
+
+    The user's own npm config stays in force, so dependencies come from where the user
+    gets them (or from `dependencies`, a registry URL); the target's token goes into a
+    0600 project config in `where`, scoped to the target's host only.
+    """
+    where.mkdir(parents=True, exist_ok=True)
+    npmrc = where / ".npmrc"
+    cache = Path(tempfile.mkdtemp(prefix="release-npm-cache-"))
     try:
-        return Path(path or Path.home() / ".npmrc").read_text("utf-8")
-    except OSError:
-        return ""
+        fd = os.open(npmrc, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            if registry.token:
+                handle.write(f"{_scope(registry)}:_authToken={registry.token}\n")
+        # A fresh cache: what is installed really comes from the registries.
+        yield {**dependency_env(dependencies), **_QUIET_AND_QUICK, "npm_config_cache": str(cache)}
+    finally:
+        npmrc.unlink(missing_ok=True)
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def dependency_env(dependencies: str | None) -> dict[str, str]:

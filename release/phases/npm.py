@@ -128,7 +128,7 @@ class Verify(TargetStep):
                 registry, package, version, env, timeout=ctx.verify_timeout(self.target)
             )
         where = ctx.fresh_dir(f"verify-{self.target}")
-        with npm.npm_config(registry, own_config=True, dependencies=dependencies) as env:
+        with npm.install_config(registry, where, dependencies) as env:
             manifest = npm.install_release(registry, package, version, where, env)
             offered = npm.check_offers(package, manifest, where, env)
         if offered.nothing:
