@@ -148,3 +148,37 @@ def test_a_package_without_an_entry_is_verified_by_what_it_offers(
     key, value = offered
     assert verify[key] == value
     assert "1.2.1" in (npm_registry.packument(name) or {}).get("versions", {})
+
+
+def installed(where: Path, manifest: dict[str, Any], files: dict[str, str]) -> dict[str, Any]:
+    """A package laid out as `npm install` leaves it, bins linked, without a registry."""
+    root = where / "node_modules" / manifest["name"]
+    for name, text in {"package.json": json.dumps(manifest), **files}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    for command, target in (manifest.get("bin") or {}).items():
+        (root / target).chmod(0o755)
+        (where / "node_modules" / ".bin").mkdir(exist_ok=True)
+        (where / "node_modules" / ".bin" / command).symlink_to(root / target)
+    return manifest
+
+
+def test_what_a_package_offers_must_work(tmp_path: Path) -> None:
+    from release.errors import CommandError, ReleaseError
+    from release.ops.npm import check_offers
+
+    broken_cli = "#!/usr/bin/env node\nprocess.exit(1);\n"
+    manifest = installed(
+        tmp_path / "a", {"name": "a", "bin": {"a": "cli.js"}}, {"cli.js": broken_cli}
+    )
+    with pytest.raises(CommandError, match="--help"):
+        check_offers("a", manifest, tmp_path / "a", {})
+    manifest = installed(tmp_path / "b", {"name": "b", "types": "index.d.ts"}, {})
+    with pytest.raises(ReleaseError, match=r"declares files it does not contain: index\.d\.ts"):
+        check_offers("b", manifest, tmp_path / "b", {})
+    manifest = installed(tmp_path / "c", {"name": "c", "main": "main.js"}, {"main.js": "throw 1;"})
+    with pytest.raises(CommandError):
+        check_offers("c", manifest, tmp_path / "c", {})
+    esm = {"name": "d", "type": "module", "exports": "./index.js"}
+    manifest = installed(tmp_path / "d", esm, {"index.js": "export const ok = 1;\n"})
+    assert check_offers("d", manifest, tmp_path / "d", {}).entry == "d"  # imported, not required
