@@ -114,6 +114,8 @@ class Verify(TargetStep):
     dependencies from the user's), and what it offers works: entry, commands, files."""
 
     verb: ClassVar[str] = "verify"
+    # Read-only and independent of the other targets' verifications: run beside them.
+    concurrent: ClassVar[bool] = True
 
     def done(self, ctx: Context) -> bool:
         return False  # read-only: always run it again
