@@ -103,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
             "--bump", choices=["major", "minor", "patch"], help="override the bump"
         )
         command.add_argument("--prerelease", metavar="TOKEN", help="a pre-release such as rc")
+        command.add_argument(
+            "--allow-empty-notes",
+            action="store_true",
+            help="release even when no fragment or commit gives the changelog a note",
+        )
     plan.add_argument(
         "--no-changelog",
         action="store_true",
@@ -230,6 +235,7 @@ def _options(args: argparse.Namespace) -> Options:
         bump=Bump.from_label(args.bump) if args.bump else None,
         prerelease=args.prerelease,
         changelog=not getattr(args, "no_changelog", False),
+        allow_empty_notes=args.allow_empty_notes,
     )
 
 

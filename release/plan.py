@@ -13,12 +13,13 @@ from release.changelog import (
     has_towncrier_config,
     insert_entry,
     load_fragments,
-    render_commits,
     render_fragments,
+    rst_styles,
 )
-from release.commits import Analysis, Change, analyse, parser_version
-from release.config import LoadedConfig, NpmTarget, PypiTarget
+from release.commits import Analysis, Change, Rules, analyse, parser_version
+from release.config import LoadedConfig, NpmTarget, PypiTarget, config_dir
 from release.errors import Problem, RepositoryError, UsageError, VersionError
+from release.notes import forge_for, render_entry, render_notes
 from release.ops import cache as commit_cache
 from release.ops.git import Git
 from release.version import TOKEN_RE, Bump, Version, canonical_token
@@ -36,6 +37,7 @@ class Options:
     prerelease: str | None = None
     changelog: bool = True  # False: version only (a query may stop reading history early)
     date: str = ""
+    allow_empty_notes: bool = False  # release even when no fragment or commit gives a note
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,10 @@ class Plan:
     commands: tuple[PlannedCommand, ...]
     targets: tuple[PlannedTarget, ...]
     notes: tuple[str, ...] = field(default=())
+    # The release's notes (commit-based: without the version title), e.g. for a forge
+    # release's body; and the whole entry as the changelog receives it.
+    release_notes: str = ""
+    changelog_entry: str = ""
 
     def commands_by_name(self) -> dict[str, str]:
         return {c.name: c.command for c in self.commands}
@@ -143,12 +149,16 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     git = Git(root)
     state = _read_state(git, loaded)
     cache_file = commit_cache.cache_path(git.git_dir())
-    key = parser_version()
+    rules = Rules.from_labels(cfg.commits.squash, cfg.commits.bump, cfg.commits.scope_bump)
+    key = parser_version(rules)
     cache = commit_cache.load(cache_file, key)
     known = len(cache)
     with git.log(state.last_release) as entries:
         analysis = analyse(
-            entries, stop_at_major=not options.changelog and not options.prerelease, cache=cache
+            entries,
+            rules=rules,
+            stop_at_major=not options.changelog and not options.prerelease,
+            cache=cache,
         )
     if len(cache) != known:
         commit_cache.save(cache_file, key, cache)
@@ -164,6 +174,11 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     notes = list(decision.notes)
     if tag and git.tags_matching(tag):
         notes.append(f"tag {tag} already exists in this repository: a push would refuse")
+    entry = (
+        _entry(git, loaded, version, analysis, fragments, options)
+        if version and options.changelog and not version.is_prerelease
+        else None
+    )
     return Plan(
         project=cfg.name,
         config_path=str(loaded.source),
@@ -188,14 +203,12 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         tag=tag,
         nothing_to_release=version is None,
         why_nothing=decision.why_nothing,
-        files=tuple(
-            _file_changes(loaded, version, state.current, analysis, fragments, options)
-            if version
-            else ()
-        ),
+        files=tuple(_file_changes(loaded, version, state.current, entry) if version else ()),
         commands=tuple(_commands(loaded, version, decision.bump) if version else ()),
         targets=tuple(_targets(loaded, version) if version else ()),
         notes=tuple(notes),
+        release_notes=entry.notes if entry else "",
+        changelog_entry=entry.text if entry else "",
     )
 
 
@@ -280,6 +293,15 @@ def _decide(
         ]
         version = _with_prerelease(git, cfg.tag_format, state.file_version.base, options.prerelease)
         return _Decision(Bump.NONE, "first release", reasons, version, "", notes)
+    if analysis.release_as is not None and options.bump is None:
+        return _release_as(analysis.release_as, released, options.prerelease, git, cfg.tag_format)
+    if (
+        bump is Bump.NONE
+        and analysis.commits_read > analysis.skipped_merges
+        and not analysis.changes
+    ):
+        why = _none_conventional(loaded, state, analysis, fragments)
+        return _Decision(bump, source, reasons, None, why, notes)
     if bump is Bump.NONE:
         why = (
             f"no releasable change since {state.last_release or 'the first commit'}"
@@ -299,6 +321,60 @@ def _decide(
         )
     version = _with_prerelease(git, cfg.tag_format, start.bump(bump), options.prerelease)
     return _Decision(bump, source, reasons, version, "", notes)
+
+
+def _release_as(
+    change: Change, released: Version | None, prerelease: str | None, git: Git, tag_format: str
+) -> _Decision:
+    """A `Release-As: X.Y.Z` footer (release-please's convention) names the next version."""
+    where = f"Release-As: {change.release_as} in commit {change.short}"
+    try:
+        wanted = Version.parse(change.release_as, where)
+    except VersionError as exc:
+        raise VersionError(
+            Problem(
+                f"{change.release_as!r} is not a version",
+                where,
+                "amend the footer to a version such as Release-As: 2.0.0, or release with --bump",
+            )
+        ) from exc
+    if released is not None and not released.base < wanted.base:
+        raise VersionError(
+            Problem(
+                f"Release-As asks for {wanted}, not after the last release {released}",
+                where,
+                "push a commit with a higher Release-As: footer, or release with --bump",
+            )
+        )
+    version = _with_prerelease(git, tag_format, wanted.base, prerelease)
+    bump = (
+        Bump.MAJOR
+        if released is None or wanted.major != released.major
+        else Bump.MINOR
+        if wanted.minor != released.minor
+        else Bump.PATCH
+    )
+    reasons = [f"commit {change.short} says Release-As: {change.release_as}"]
+    return _Decision(bump, "Release-As footer", reasons, version, "", [])
+
+
+def _none_conventional(
+    loaded: LoadedConfig, state: _State, analysis: Analysis, fragments: Fragments | None
+) -> str:
+    """Why nothing is released from a history whose commits follow no convention, and the fix."""
+    n = analysis.commits_read - analysis.skipped_merges
+    since = state.last_release or "the first commit"
+    source = loaded.source.resolve()
+    which = (
+        f"--project {source.stem}" if source.parent == config_dir() else f"--config {loaded.source}"
+    )
+    empty = "" if fragments and fragments.found else " --allow-empty-notes"
+    return (
+        f"{n} commit{'s' if n != 1 else ''} since {since}, none of them conventional "
+        f"(type(scope): subject, e.g. 'fix: ...'), so none decides a version; to release "
+        f"anyway, choose the bump: release push {which} --bump patch{empty} "
+        "(or --bump minor / --bump major)"
+    )
 
 
 def find_tags(git: Git, tag_format: str, glob: str) -> tuple[str | None, str | None]:
@@ -435,13 +511,77 @@ def _form(source: VersionSource, scheme: str) -> str:
     return "semver" if source.kind is SourceKind.JSON else scheme
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """The release's changelog entry and where it goes."""
+
+    text: str
+    notes: str
+    changelog: str
+    start: str
+    markdown: bool
+    why: str
+    consumed: tuple[str, ...] = ()
+
+
+_START = "<!-- towncrier release notes start -->"
+_RST_START = ".. towncrier release notes start"
+
+
+def _entry(
+    git: Git,
+    loaded: LoadedConfig,
+    version: Version,
+    analysis: Analysis,
+    fragments: Fragments | None,
+    options: Options,
+) -> _Entry:
+    """The entry from fragments when there are any, else from the commits; never empty
+    unless the user allows it."""
+    cfg = loaded.config
+    root = loaded.root
+    date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
+    rendered = version.render(cfg.scheme)
+    if fragments and fragments.found:
+        path = str(fragments.changelog.relative_to(root))
+        text = render_fragments(fragments, rendered, date, cfg.name)
+        return _Entry(
+            text,
+            text,
+            path,
+            fragments.start_string,
+            not path.endswith(".rst"),
+            f"changelog from {len(fragments.found)} fragments (towncrier)",
+            tuple(str(f.path.relative_to(root)) for f in fragments.found),
+        )
+    path = cfg.changelog.file
+    markdown = not path.lower().endswith((".rst", ".rest"))
+    title, section = ("=", "-") if markdown else rst_styles(_read(root / path))
+    url = git.run("remote", "get-url", cfg.remote, check=False).stdout.strip()
+    body = render_notes(analysis.changes, forge_for(url), markdown=markdown, section=section)
+    if not body and not options.allow_empty_notes:
+        raise UsageError(
+            Problem(
+                f"the release {rendered} has no notes: no news fragment and no commit "
+                "that is a feature, fix or breaking change "
+                f"({analysis.commits_read} "
+                "commits read)",
+                f"{cfg.changelog.file} / {cfg.changelog.fragments}/",
+                f"add a news fragment to {cfg.changelog.fragments}/ saying what changed, "
+                "or pass --allow-empty-notes to release with an empty entry",
+            )
+        )
+    text = render_entry(rendered, date, body, markdown=markdown, title=title, section=section)
+    return _Entry(
+        text, body, path, _START if markdown else _RST_START, markdown, "changelog from commits"
+    )
+
+
 def _file_changes(
     loaded: LoadedConfig,
     version: Version,
     current: Version | None,
-    analysis: Analysis,
-    fragments: Fragments | None,
-    options: Options,
+    entry: _Entry | None,
 ) -> list[FileChange]:
     cfg = loaded.config
     root = loaded.root
@@ -478,29 +618,13 @@ def _file_changes(
                     "version",
                 )
 
-    date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
-    if options.changelog and not version.is_prerelease:
-        rendered = version.render(cfg.scheme)
-        if fragments and fragments.found:
-            entry = render_fragments(fragments, rendered, date, cfg.name)
-            changelog = str(fragments.changelog.relative_to(root))
-            start = fragments.start_string
-            why = f"changelog from {len(fragments.found)} fragments (towncrier)"
-        else:
-            entry = render_commits(
-                list(analysis.changes),
-                rendered,
-                date,
-                markdown=not cfg.changelog.file.endswith(".rst"),
-            )
-            changelog, start, why = (
-                cfg.changelog.file,
-                "<!-- towncrier release notes start -->",
-                "changelog from commits",
-            )
-        edit(changelog, insert_entry(current_text(changelog), entry, start), why)
-        for fragment in fragments.found if fragments else ():
-            edit(str(fragment.path.relative_to(root)), None, "fragment consumed by the changelog")
+    if entry is not None:
+        insert = insert_entry(
+            current_text(entry.changelog), entry.text, entry.start, markdown=entry.markdown
+        )
+        edit(entry.changelog, insert, entry.why)
+        for fragment in entry.consumed:
+            edit(fragment, None, "fragment consumed by the changelog")
 
     if current is not None and not version.is_prerelease and not current.is_prerelease:
         docs = (
