@@ -116,7 +116,8 @@ def _parser(extra_types: frozenset[str] = frozenset()) -> Any:
     if not others:
         return ConventionalCommitParser()
     options = ConventionalCommitParserOptions(
-        other_allowed_tags=(*defaults.other_allowed_tags, *others)
+        other_allowed_tags=(*defaults.other_allowed_tags, *others),
+        allowed_tags=(*defaults.allowed_tags, *others),
     )
     return ConventionalCommitParser(options)
 
