@@ -84,8 +84,12 @@ def forge_for(remote_url: str | None) -> Forge | None:
 
 
 def noted(change: Change) -> bool:
-    """Whether a change belongs in the notes: it counts for the version, or is a feature/fix."""
-    return bool(change.breaking) or change.bump is not Bump.NONE or change.type in DEFAULT_LEVELS
+    """Whether a change has a line in its type's section: a feature, fix or revert, or
+    a change the project's rules count for the version (a breaking change of another
+    type is listed under breaking changes only)."""
+    if change.type in DEFAULT_LEVELS or change.type == "revert":
+        return True
+    return change.bump in (Bump.PATCH, Bump.MINOR)
 
 
 def render_notes(
@@ -105,7 +109,7 @@ def render_notes(
             groups.setdefault(change.type, []).append(
                 _line(change, change.subject, forge, markdown)
             )
-    order = ["breaking", *_FIRST, *sorted(k for k in groups if k not in _FIRST)]
+    order = ["breaking", *_FIRST, *sorted(k for k in groups if k not in (*_FIRST, "breaking"))]
     out: list[str] = []
     for key in order:
         if key not in groups:

@@ -67,7 +67,7 @@ def config_text(args: argparse.Namespace, work: Path) -> str:
     return "\n".join(lines) + "\n" + (args.extra.replace("\\n", "\n") if args.extra else "") + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("repository", type=Path, help="a git repository (bare or not)")
     parser.add_argument("--tag-format", default="v{version}")
@@ -84,8 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="scratch directory (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     parser.add_argument("--verbose", "-v", action="store_true", help="print every release")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
     scratch = (args.work or Path(tempfile.mkdtemp(prefix="replay-"))).resolve()
     scratch.mkdir(parents=True, exist_ok=True)
     work = scratch / "repo"
