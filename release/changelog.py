@@ -13,8 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from release.commits import Analysis
 from release.config import ChangelogSettings
-from release.errors import ConfigError, Problem
+from release.errors import ConfigError, Problem, UsageError
+from release.notes import Forge, render_entry, render_notes
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,70 @@ def render_fragments(fragments: Fragments, version: str, date: str, name: str) -
         parts = [top] if is_markdown else [top, config.underlines[0] * len(top)]
         return "\n".join([*parts, rendered])
     return rendered
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The release's changelog entry, its notes, and where it goes."""
+
+    text: str
+    notes: str  # from commits: the entry without its title (e.g. a forge release's body)
+    changelog: str
+    start: str
+    markdown: bool
+    why: str
+    consumed: tuple[str, ...] = ()
+
+
+_START = "<!-- towncrier release notes start -->"
+_RST_START = ".. towncrier release notes start"
+
+
+def compose_entry(
+    settings: ChangelogSettings,
+    root: Path,
+    name: str,
+    version: str,
+    date: str,
+    analysis: Analysis,
+    fragments: Fragments | None,
+    *,
+    forge: Forge | None,
+    existing: str | None,
+    allow_empty: bool,
+) -> Entry:
+    """The entry from fragments when there are any, else from the commits, in the
+    changelog's format (by its suffix); a UsageError when it would say nothing,
+    unless that is allowed."""
+    if fragments and fragments.found:
+        path = str(fragments.changelog.relative_to(root))
+        text = render_fragments(fragments, version, date, name)
+        return Entry(
+            text,
+            text,
+            path,
+            fragments.start_string,
+            not path.endswith(".rst"),
+            f"changelog from {len(fragments.found)} fragments (towncrier)",
+            tuple(str(f.path.relative_to(root)) for f in fragments.found),
+        )
+    path = settings.file
+    markdown = not path.lower().endswith((".rst", ".rest"))
+    title, section = ("=", "-") if markdown else rst_styles(existing)
+    body = render_notes(analysis.changes, forge, markdown=markdown, section=section)
+    if not body and not allow_empty:
+        raise UsageError(
+            Problem(
+                f"the release {version} has no notes: no news fragment and no commit that is "
+                f"a feature, fix or breaking change ({analysis.commits_read} commits read)",
+                f"{settings.file} / {settings.fragments}/",
+                f"add a news fragment to {settings.fragments}/ saying what changed, "
+                "or pass --allow-empty-notes to release with an empty entry",
+            )
+        )
+    text = render_entry(version, date, body, markdown=markdown, title=title, section=section)
+    start = _START if markdown else _RST_START
+    return Entry(text, body, path, start, markdown, "changelog from commits")
 
 
 def insert_entry(existing: str | None, entry: str, start_string: str, *, markdown: bool) -> str:

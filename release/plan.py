@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from release.changelog import (
+    Entry,
     Fragments,
+    compose_entry,
     has_towncrier_config,
     insert_entry,
     load_fragments,
-    render_fragments,
-    rst_styles,
 )
 from release.commits import Analysis, Change, Rules, analyse, parser_version
 from release.config import LoadedConfig, NpmTarget, PypiTarget, config_dir
 from release.errors import Problem, RepositoryError, UsageError, VersionError
-from release.notes import forge_for, render_entry, render_notes
+from release.notes import forge_for
 from release.ops import cache as commit_cache
 from release.ops.git import Git
 from release.version import TOKEN_RE, Bump, Version, canonical_token
@@ -511,23 +511,6 @@ def _form(source: VersionSource, scheme: str) -> str:
     return "semver" if source.kind is SourceKind.JSON else scheme
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """The release's changelog entry and where it goes."""
-
-    text: str
-    notes: str
-    changelog: str
-    start: str
-    markdown: bool
-    why: str
-    consumed: tuple[str, ...] = ()
-
-
-_START = "<!-- towncrier release notes start -->"
-_RST_START = ".. towncrier release notes start"
-
-
 def _entry(
     git: Git,
     loaded: LoadedConfig,
@@ -535,45 +518,20 @@ def _entry(
     analysis: Analysis,
     fragments: Fragments | None,
     options: Options,
-) -> _Entry:
-    """The entry from fragments when there are any, else from the commits; never empty
-    unless the user allows it."""
+) -> Entry:
     cfg = loaded.config
-    root = loaded.root
-    date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
-    rendered = version.render(cfg.scheme)
-    if fragments and fragments.found:
-        path = str(fragments.changelog.relative_to(root))
-        text = render_fragments(fragments, rendered, date, cfg.name)
-        return _Entry(
-            text,
-            text,
-            path,
-            fragments.start_string,
-            not path.endswith(".rst"),
-            f"changelog from {len(fragments.found)} fragments (towncrier)",
-            tuple(str(f.path.relative_to(root)) for f in fragments.found),
-        )
-    path = cfg.changelog.file
-    markdown = not path.lower().endswith((".rst", ".rest"))
-    title, section = ("=", "-") if markdown else rst_styles(_read(root / path))
     url = git.run("remote", "get-url", cfg.remote, check=False).stdout.strip()
-    body = render_notes(analysis.changes, forge_for(url), markdown=markdown, section=section)
-    if not body and not options.allow_empty_notes:
-        raise UsageError(
-            Problem(
-                f"the release {rendered} has no notes: no news fragment and no commit "
-                "that is a feature, fix or breaking change "
-                f"({analysis.commits_read} "
-                "commits read)",
-                f"{cfg.changelog.file} / {cfg.changelog.fragments}/",
-                f"add a news fragment to {cfg.changelog.fragments}/ saying what changed, "
-                "or pass --allow-empty-notes to release with an empty entry",
-            )
-        )
-    text = render_entry(rendered, date, body, markdown=markdown, title=title, section=section)
-    return _Entry(
-        text, body, path, _START if markdown else _RST_START, markdown, "changelog from commits"
+    return compose_entry(
+        cfg.changelog,
+        loaded.root,
+        cfg.name,
+        version.render(cfg.scheme),
+        options.date or dt.datetime.now(dt.UTC).date().isoformat(),
+        analysis,
+        fragments,
+        forge=forge_for(url),
+        existing=_read(loaded.root / cfg.changelog.file),
+        allow_empty=options.allow_empty_notes,
     )
 
 
@@ -581,7 +539,7 @@ def _file_changes(
     loaded: LoadedConfig,
     version: Version,
     current: Version | None,
-    entry: _Entry | None,
+    entry: Entry | None,
 ) -> list[FileChange]:
     cfg = loaded.config
     root = loaded.root
