@@ -44,7 +44,7 @@ class Rules:
         if breaking:
             return Bump.MAJOR
         level = self.levels.get(type_, Bump.NONE)
-        for part in re.split(r"[,/ ]+", scope) if scope else ():
+        for part in re.split(r"[,/ ]+", scope) if scope and self.scope_levels else ():
             level = max(level, self.scope_levels.get(part, Bump.NONE))
         return level
 
@@ -179,10 +179,10 @@ class Parsed:
 
 
 def parse_message(
-    message: str, rules: Rules = Rules()
+    message: str, rules: Rules = Rules(), parser: Any = None
 ) -> tuple[list[Parsed], tuple[str, ...], str]:
     """The conventional commits in one message, the issues it closes, its Release-As version."""
-    parser = _parser(rules.extra_types())
+    parser = parser or _parser(rules.extra_types())
     found: list[Parsed] = []
     for text in split_squashed(parser, message, rules.squash):
         quick = _quick(parser, text)
@@ -254,14 +254,15 @@ def parser_version(rules: Rules = Rules()) -> str:
 
 
 def _parsed(
-    entry: LogEntry, rules: Rules, cache: ParseCache | None
+    entry: LogEntry, rules: Rules, types: frozenset[str], cache: ParseCache | None
 ) -> tuple[list[Parsed], tuple[str, ...], str]:
     if cache is not None:
         hit = cache.get(entry.sha)
         if hit is not None:
             heads, issues, release_as = hit
             return [Parsed(*h) for h in heads], issues, release_as
-    found, issues, release_as = parse_message(entry.message, rules)
+    # The parser is imported on the first miss only: a fully cached plan never needs it.
+    found, issues, release_as = parse_message(entry.message, rules, _parser(types))
     if cache is not None:
         cache[entry.sha] = (
             tuple((p.type, p.scope, p.subject, p.breaking, p.descriptions, p.pr) for p in found),
@@ -309,6 +310,7 @@ def analyse(
     """
     result = Analysis()
     reverted: set[str] = set()
+    types = rules.extra_types()  # computed once: the parser is looked up by it per miss
     for entry in entries:
         result.commits_read += 1
         if entry.parents > 1:
@@ -333,7 +335,7 @@ def analyse(
                 )
             )
             continue
-        found, issues, release_as = _parsed(entry, rules, cache)
+        found, issues, release_as = _parsed(entry, rules, types, cache)
         changes = _changes(entry.sha, rules, found, issues, release_as)
         if not changes:
             result.unparsed += 1
