@@ -238,7 +238,7 @@ class _RstHeading:
     overline: bool
 
 
-_ADORNMENT = re.compile(r"""^([=\-~^"'`#*+:._])\1{2,}\s*$""")
+_ADORNMENT = re.compile(r"""^([=\-~^"'`#*+:._])\1*\s*$""")
 
 
 def _rst_headings(lines: list[str]) -> list[_RstHeading]:

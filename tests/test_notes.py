@@ -193,3 +193,65 @@ def test_bundled_examples_get_linked_notes_at_the_marker(
     marker = "<!-- towncrier release notes start -->\n\n"
     new_text = changelog.replace(marker, f"{marker}{added.strip()}\n\n")
     assert new_text.index(marker) < new_text.index("## 0.2.0") < new_text.index("## 0.1.0")
+
+
+ENTRY_MD = "## 2.0.0 (d)\n\n- new\n"
+ENTRY_RST = "2.0.0 (d)\n---------\n\n* new\n"
+PLACES = [
+    # (id, existing changelog, markdown?, expected result)
+    ("empty", "", True, ENTRY_MD),
+    ("md-title-intro", "# Changes\n\nIntro.\n\n## 1.0\n\n- a\n", True,
+     f"# Changes\n\nIntro.\n\n{ENTRY_MD}\n## 1.0\n\n- a\n"),
+    ("md-title-only", "# Changes\n\nIntro.\n", True, f"# Changes\n\nIntro.\n\n{ENTRY_MD}"),
+    ("md-no-title", "## 1.0\n\n- a\n", True, f"{ENTRY_MD}\n## 1.0\n\n- a\n"),
+    ("md-fenced-hash", "# C\n\n```\n# not a heading\n```\n\n## 1.0\n", True,
+     f"# C\n\n```\n# not a heading\n```\n\n{ENTRY_MD}\n## 1.0\n"),
+    ("md-marker", "# C\n\n<!-- towncrier release notes start -->\n\n## 1.0\n", True,
+     f"# C\n\n<!-- towncrier release notes start -->\n\n{ENTRY_MD}\n## 1.0\n"),
+    ("rst-label-title", ".. _log:\n\nLog\n===\n\n.. _v1:\n\n1.0\n---\n\n* a\n", False,
+     f".. _log:\n\nLog\n===\n\n{ENTRY_RST}\n.. _v1:\n\n1.0\n---\n\n* a\n"),
+    ("rst-title-only", "Log\n===\n\nIntro.\n", False, f"Log\n===\n\nIntro.\n\n{ENTRY_RST}"),
+    ("rst-marker", "Log\n===\n\n.. towncrier release notes start\n\n1.0\n---\n", False,
+     f"Log\n===\n\n.. towncrier release notes start\n\n{ENTRY_RST}\n1.0\n---\n"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("existing", "markdown", "expected"), [p[1:] for p in PLACES], ids=[p[0] for p in PLACES]
+)
+def test_entry_placement(existing: str, markdown: bool, expected: str) -> None:
+    from release.changelog import insert_entry
+
+    marker = (
+        "<!-- towncrier release notes start -->"
+        if markdown
+        else (".. towncrier release notes start")
+    )
+    entry = ENTRY_MD if markdown else ENTRY_RST
+    assert insert_entry(existing, entry, marker, markdown=markdown) == expected
+
+
+RST_STYLES = [
+    ("==\nT\n==\n\n1.0\n===\n\nFixes\n-----\n", ("=", "-")),
+    ("T\n=\n\n1.0\n---\n\nFixes\n~~~~~\n", ("-", "~")),
+    ("T\n=\n", ("-", "~")),
+    ("", ("=", "-")),
+]
+
+
+@pytest.mark.parametrize(("existing", "styles"), RST_STYLES)
+def test_restructuredtext_underlines_follow_the_file(
+    existing: str, styles: tuple[str, str]
+) -> None:
+    from release.changelog import rst_styles
+
+    assert rst_styles(existing) == styles
+
+
+def test_human_plan_shows_the_entry(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    from release.cli import main
+
+    repo.commit("feat(greet): wave")
+    assert main(["plan", "--ci", "--config", str(write_config(repo))]) == 0
+    out = capsys.readouterr().out
+    assert "Changelog entry\n## 1.3.0 (" in out and "- **greet:** wave (" in out
