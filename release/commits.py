@@ -93,10 +93,6 @@ class Analysis:
     def bump(self) -> Bump:
         return max((c.bump for c in self.changes), default=Bump.NONE)
 
-    @property
-    def conventional(self) -> int:
-        return len({c.sha for c in self.changes})
-
     def deciders(self) -> list[Change]:
         level = self.bump
         return [c for c in self.changes if c.bump is level and level is not Bump.NONE]

@@ -305,7 +305,8 @@ def _decide(
     if bump is Bump.NONE:
         why = (
             f"no releasable change since {state.last_release or 'the first commit'}"
-            f" ({analysis.commits_read} commits read, none feat/fix/perf/breaking; no fragments)"
+            f" ({analysis.commits_read} commits read, none feat/fix/perf/breaking"
+            " nor of a type or scope [commits] gives a level; no fragments)"
         )
         return _Decision(bump, source, reasons, None, why, notes)
     start = released or Version(0, 0, 0)
