@@ -345,6 +345,18 @@ def analyse(
     return result
 
 
+RELEASE_AS_GREP = "^Release-As:"
+
+
+def release_as_in(entries: Iterable[LogEntry]) -> Change | None:
+    """The newest Release-As footer among `entries` (for a reading that stopped early)."""
+    for entry in entries:
+        match = _RELEASE_AS.search(entry.message)
+        if match and entry.parents < 2:
+            return Change(entry.sha, "", "", "", Bump.NONE, release_as=match.group("version"))
+    return None
+
+
 def _matches_any(sha: str, prefixes: set[str]) -> bool:
     return any(sha.startswith(p) for p in prefixes)
 

@@ -16,7 +16,15 @@ from release.changelog import (
     insert_entry,
     load_fragments,
 )
-from release.commits import Analysis, Change, Rules, analyse, parser_version
+from release.commits import (
+    RELEASE_AS_GREP,
+    Analysis,
+    Change,
+    Rules,
+    analyse,
+    parser_version,
+    release_as_in,
+)
 from release.config import LoadedConfig, NpmTarget, PypiTarget, config_dir
 from release.errors import Problem, RepositoryError, UsageError, VersionError
 from release.notes import forge_for
@@ -160,6 +168,11 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
             stop_at_major=not options.changelog and not options.prerelease,
             cache=cache,
         )
+    if analysis.stopped_early and analysis.release_as is None:
+        # The version-only reading stopped at a breaking change; a Release-As footer
+        # further back still decides, and git finds one without reading every message.
+        with git.log(state.last_release, grep=RELEASE_AS_GREP) as footers:
+            analysis.release_as = release_as_in(footers)
     if len(cache) != known:
         commit_cache.save(cache_file, key, cache)
     fragments = (

@@ -109,6 +109,16 @@ def test_release_as_footer(repo: Repo, plan: Plan, messages: list[str], expected
     assert repo.user_state() == before
 
 
+def test_release_as_behind_a_breaking_change_counts_for_a_version_query(
+    repo: Repo, plan: Plan
+) -> None:
+    repo.commit("fix: a\n\nRelease-As: 5.0.0")
+    repo.commit("feat!: newer and breaking")
+    config = write_config(repo)
+    assert plan(config, "--no-changelog")["next_version"] == "5.0.0"
+    assert plan(config)["next_version"] == "5.0.0"
+
+
 def test_history_without_conventional_commits_says_how_to_release(repo: Repo, plan: Plan) -> None:
     for message in ("update stuff", "WIP", "more"):
         repo.commit(message)
