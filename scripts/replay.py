@@ -96,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     if not work.exists():
         git(scratch, "clone", "-q", "--no-checkout", str(args.repository.resolve()), str(work))
     # Only what a plan reads: faster, and mirrors whose large blobs are absent still work.
-    wanted = ["/pyproject.toml", "/towncrier.toml", "/CHANGELOG*", "/changelog.d/", "/README*"]
-    wanted += [f"/{f.split(':', 1)[0]}" for f in args.files.split(",") if f]
-    git(work, "sparse-checkout", "set", "--no-cone", *wanted)
+    sparse = ["/pyproject.toml", "/towncrier.toml", "/CHANGELOG*", "/changelog.d/", "/README*"]
+    sparse += [f"/{f.split(':', 1)[0]}" for f in args.files.split(",") if f]
+    git(work, "sparse-checkout", "set", "--no-cone", *sparse)
     if args.remote_url:
         git(work, "remote", "set-url", "origin", args.remote_url)
     config = scratch / "replay.toml"
