@@ -379,14 +379,19 @@ def _none_conventional(
     n = analysis.commits_read - analysis.skipped_merges
     since = state.last_release or "the first commit"
     source = loaded.source.resolve()
-    which = (
-        f"--project {source.stem}" if source.parent == config_dir() else f"--config {loaded.source}"
-    )
+    first = ""
+    if not source.exists():  # an inferred config (plan --path): saved by init first
+        first = f"release init --path {loaded.root}, then "
+        which = "--project NAME"
+    elif source.parent == config_dir():
+        which = f"--project {source.stem}"
+    else:
+        which = f"--config {loaded.source}"
     empty = "" if fragments and fragments.found else " --allow-empty-notes"
     return (
         f"{n} commit{'s' if n != 1 else ''} since {since}, none of them conventional "
         f"(type(scope): subject, e.g. 'fix: ...'), so none decides a version; to release "
-        f"anyway, choose the bump: release push {which} --bump patch{empty} "
+        f"anyway, choose the bump: {first}release push {which} --bump patch{empty} "
         "(or --bump minor / --bump major)"
     )
 

@@ -131,6 +131,22 @@ def test_history_without_conventional_commits_says_how_to_release(repo: Repo, pl
     assert plan(config, *command.split()[4:])["next_version"] == "1.2.1"
 
 
+def test_unconventional_history_of_a_project_in_the_config_dir_or_inferred(
+    repo: Repo, plan: Plan, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from release.cli import main
+
+    repo.commit("update stuff")
+    config = write_config(repo)
+    monkeypatch.setenv("RELEASE_CONFIG_DIR", str(config.parent))
+    assert "release push --project sample --bump patch" in plan(config)["why_nothing"]
+    assert main(["plan", "--path", str(repo.root), "--json"]) == 0
+    why = json.loads(capsys.readouterr().out)["why_nothing"]
+    assert f"release init --path {repo.root}, then release push --project NAME" in why
+
+
 def test_chores_only_is_not_called_unconventional(repo: Repo, plan: Plan) -> None:
     repo.commit("chore: tidy")
     assert "none feat/fix/perf/breaking" in plan(write_config(repo))["why_nothing"]
