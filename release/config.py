@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from release.errors import ConfigError, Problem, UsageError
+from release.forgeconfig import FORGE_KINDS, GithubTarget, GitlabTarget, Notify
 from release.versionfiles import VersionSource
 
 CONFIG_DIR_ENV = "RELEASE_CONFIG_DIR"
@@ -256,7 +257,9 @@ class NpmTarget(_Strict):
         return _check_env_name(name)
 
 
-Target = Annotated[PypiTarget | NpmTarget, Field(discriminator="kind")]
+Target = Annotated[
+    PypiTarget | NpmTarget | GithubTarget | GitlabTarget, Field(discriminator="kind")
+]
 
 
 class ProjectConfig(_Strict):
@@ -277,7 +280,11 @@ class ProjectConfig(_Strict):
     docs: DocsSettings = Field(DocsSettings(), description="files that mention the version")
     gates: Gates = Field(Gates(), description="the release policy, checked before any change")
     targets: list[Target] = Field(
-        default_factory=list, description="registries to publish to, in order; none: tag only"
+        default_factory=list,
+        description="registries to publish to, in order, then forge releases; none: tag only",
+    )
+    notify: list[Notify] = Field(
+        default_factory=list, description="webhooks told about every outcome, after the report"
     )
 
     @field_validator("tag_format")
@@ -298,11 +305,21 @@ class ProjectConfig(_Strict):
         return self
 
     @property
+    def registries(self) -> list[PypiTarget | NpmTarget]:
+        """The package registries among the targets (forge releases are not registries)."""
+        return [t for t in self.targets if isinstance(t, PypiTarget | NpmTarget)]
+
+    @property
+    def forges(self) -> list[GithubTarget | GitlabTarget]:
+        """The GitHub and GitLab releases among the targets."""
+        return [t for t in self.targets if isinstance(t, GithubTarget | GitlabTarget)]
+
+    @property
     def scheme(self) -> str:
         """Spelling of versions in tags and non-JSON files."""
         if self.version.scheme:
             return self.version.scheme
-        kinds = {t.kind for t in self.targets}
+        kinds = {t.kind for t in self.registries}
         if kinds == {"npm"}:
             return "semver"
         if (
@@ -398,7 +415,7 @@ def load_config_text(text: str, path: Path) -> LoadedConfig:
 def _problems(exc: ValidationError, where: str, data: dict[str, Any]) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in ("pypi", "npm"))]
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in _KINDS)]
         key = _dotted(loc, data)
         kind = err["type"]
         if kind == "extra_forbidden":
@@ -413,7 +430,7 @@ def _problems(exc: ValidationError, where: str, data: dict[str, Any]) -> list[Pr
                 Problem(
                     f"{key}: unknown or missing target kind",
                     where,
-                    'set kind = "pypi" or kind = "npm"',
+                    'set kind = "pypi", "npm", "github" or "gitlab"',
                 )
             )
         else:
@@ -475,11 +492,8 @@ def _allowed_keys(loc: list[Any], data: dict[str, Any]) -> list[str]:
         if isinstance(part, int):
             node = node[part] if isinstance(node, list) and part < len(node) else {}
             if model is _TARGET:
-                model = (
-                    NpmTarget
-                    if isinstance(node, dict) and node.get("kind") == "npm"
-                    else PypiTarget
-                )
+                kind = node.get("kind") if isinstance(node, dict) else None
+                model = _BY_KIND.get(str(kind), PypiTarget)
             continue
         fields = getattr(model, "model_fields", {})
         if part not in fields:
@@ -490,6 +504,13 @@ def _allowed_keys(loc: list[Any], data: dict[str, Any]) -> list[str]:
 
 
 _TARGET = object()  # the targets union: which model depends on each item's kind
+_BY_KIND: dict[str, type[BaseModel]] = {
+    "pypi": PypiTarget,
+    "npm": NpmTarget,
+    "github": GithubTarget,
+    "gitlab": GitlabTarget,
+}
+_KINDS = ("pypi", "npm", *FORGE_KINDS)
 
 
 def _model_of(annotation: Any) -> Any:

@@ -1,10 +1,15 @@
-"""Release notes from conventional commits: grouped by type, breaking first, linked to the forge."""
+"""Release notes: from conventional commits (grouped by type, breaking first, linked to the
+forge), and a release's notes read back from its planned changelog entry (forge releases).
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Protocol
 
 from release.commits import DEFAULT_LEVELS, Change
 from release.version import Bump
@@ -146,3 +151,52 @@ def render_entry(
     head = f"{version} ({date})"
     top = f"## {head}" if markdown else f"{head}\n{title * len(head)}"
     return f"{top}\n\n{body}" if body else f"{top}\n"
+
+
+_CHANGELOG_NAMES = ("changelog", "changes", "history", "news", "releases")
+
+
+class PlannedFile(Protocol):
+    """A file the release rewrites (the plan's FileChange and the journal's FileRecord)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def old(self) -> str | None: ...
+    @property
+    def new(self) -> str | None: ...
+    @property
+    def phase(self) -> str: ...
+
+
+def release_notes(version: str, files: Sequence[PlannedFile], changelog_file: str) -> str:
+    """The lines the release adds to its changelog, without the entry's own version heading;
+    a release without a changelog entry (a pre-release) says what it is."""
+    changelog = [
+        f
+        for f in files
+        if f.phase == "changelog"
+        and f.new is not None
+        and (
+            f.path == changelog_file
+            or PurePosixPath(f.path).stem.lower().startswith(_CHANGELOG_NAMES)
+        )
+    ]
+    if not changelog:
+        return f"Release {version}."
+    entry = changelog[0]
+    added = [
+        line[1:]
+        for line in difflib.unified_diff(
+            (entry.old or "").splitlines(), (entry.new or "").splitlines(), n=0, lineterm=""
+        )
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+    while added and not added[0].strip():
+        added.pop(0)
+    if added and added[0].lstrip().startswith("#") and version in added[0]:
+        added.pop(0)
+    elif len(added) > 1 and version in added[0] and re.fullmatch(r"([=\-~^])\1+", added[1]):
+        del added[:2]  # a reStructuredText entry's title and its underline
+    text = "\n".join(added).strip()
+    return text or f"Release {version}."

@@ -20,13 +20,20 @@ class RegistryError(ReleaseError):
 
 
 def request(
-    url: str, *, data: bytes | None = None, headers: Mapping[str, str] | None = None
+    url: str,
+    *,
+    data: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    method: str | None = None,
+    timeout: float = HTTP_TIMEOUT,
 ) -> tuple[int, bytes]:
     """(status, body) of one request; an HTTP error status is an answer, not an exception."""
     # URLs come from validated configs: http(s) only.
-    req = urllib.request.Request(url, data=data, headers=dict(headers or {}))  # noqa: S310
+    req = urllib.request.Request(  # noqa: S310
+        url, data=data, headers=dict(headers or {}), method=method
+    )
     try:
-        with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
