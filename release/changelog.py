@@ -151,10 +151,10 @@ def compose_entry(
     forge: Forge | None,
     existing: str | None,
     allow_empty: bool,
-) -> Entry:
+) -> Entry | None:
     """The entry from fragments when there are any, else from the commits, in the
     changelog's format (by its suffix); a UsageError when it would say nothing,
-    unless that is allowed."""
+    unless that is allowed (then None: no entry)."""
     if fragments and fragments.found:
         path = str(fragments.changelog.relative_to(root))
         text = render_fragments(fragments, version, date, name)
@@ -181,6 +181,8 @@ def compose_entry(
                 "or pass --allow-empty-notes to release with an empty entry",
             )
         )
+    if not body:
+        return None  # allowed: like towncrier with nothing to say, no entry at all
     text = render_entry(version, date, body, markdown=markdown, title=title, section=section)
     start = _START if markdown else _RST_START
     return Entry(text, body, path, start, markdown, "changelog from commits")
@@ -278,3 +280,16 @@ def rst_styles(existing: str | None) -> tuple[str, str]:
         else next(c for c in "-~^\"'+" if c != title and (c, False) not in styles[:1])
     )
     return title, section
+
+
+def has_entry(text: str | None, version: str) -> bool:
+    """Whether a hand-written changelog has a heading for `version`.
+
+    A line that starts with the version, after an optional Markdown `#`, a `[`, a `v`
+    or one word (`Version 1.2.3`, `towncrier 24.8.0 (2024-08-23)`).
+    """
+    if not text:
+        return False
+    spelled = re.escape(version)
+    heading = rf"^(?:#+\s*)?(?:[\w.\-]+\s+)?\[?v?{spelled}(?![\w\-]|\.\d)"
+    return re.search(heading, text, re.MULTILINE | re.IGNORECASE) is not None

@@ -10,20 +10,22 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from release import __version__
 from release.config import LoadedConfig, config_dir, find_config, load_config
 from release.errors import Problem, ReleaseError, UsageError
 from release.masking import mask
 from release.plan import Options, build_plan
-from release.render import plan_to_dict, print_plan
-from release.report import Outcome, Report
 from release.version import Bump
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from release.report import Report
+
+# rich, the report and the renderer are imported where they are used: a --json plan
+# never loads them (start-up time is most of a small plan's time).
 
 # Several projects: the worst result decides the exit code (operator > failed > bad input).
 _SEVERITY = {0: 0, 2: 1, 1: 2, 3: 3}
@@ -83,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="write a config for an existing repository")
     init.add_argument("--path", type=Path, required=True, metavar="DIR", help="the repository")
     init.add_argument("--name", help="the project name (default: inferred)")
+    init.add_argument(
+        "--scaffold",
+        action="store_true",
+        help="also add a towncrier setup to a project without one (new files only, listed)",
+    )
     init.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     init.add_argument("--ci", action="store_true", help="plain output")
     gates = sub.add_parser("gates", help="run the release gates alone and print their results")
@@ -108,6 +115,17 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="release even when no fragment or commit gives the changelog a note",
         )
+        command.add_argument(
+            "--version",
+            dest="next_version",
+            metavar="X",
+            help="release exactly this version (checked against the scheme and the tags)",
+        )
+    plan.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="plan a release on this date (the changelog's date and CalVer's period)",
+    )
     plan.add_argument(
         "--no-changelog",
         action="store_true",
@@ -160,11 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "verbose", False):
         _verbose_logging()
     ci = bool(args.ci) or os.environ.get("CI", "").lower() in ("1", "true")
-    console = Console(highlight=False, soft_wrap=True, no_color=ci or None, stderr=args.json)
-    errors = Console(stderr=True, highlight=False, soft_wrap=True, no_color=ci or None)
     try:
         if args.verb == "plan" or (args.verb == "push" and args.dry_run):
-            return _plan(args, console)
+            return _plan(args, ci)
+        console = _console(ci, stderr=args.json)
         if args.verb == "journal":
             return _journal(args, console)
         if args.verb == "status":
@@ -179,12 +196,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReleaseError as exc:
         if args.json:
             print(json.dumps({"error": _problems(exc), "exit_code": exc.exit_code}))
+        errors = _console(ci, stderr=True)
         errors.print("[bold red]error[/]")
         errors.print(mask(str(exc)), markup=False)
         return exc.exit_code
     except KeyboardInterrupt:
-        errors.print("interrupted", markup=False)
+        _console(ci, stderr=True).print("interrupted", markup=False)
         return 130
+
+
+def _console(ci: bool, *, stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True, no_color=ci or None, stderr=stderr)
 
 
 def _problems(exc: ReleaseError) -> list[dict[str, str]]:
@@ -236,15 +260,33 @@ def _options(args: argparse.Namespace) -> Options:
         prerelease=args.prerelease,
         changelog=not getattr(args, "no_changelog", False),
         allow_empty_notes=args.allow_empty_notes,
+        version=getattr(args, "next_version", None),
+        date=_date(getattr(args, "date", None)),
     )
 
 
-def _plan(args: argparse.Namespace, console: Console) -> int:
+def _date(text: str | None) -> str:
+    if text is None:
+        return ""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise UsageError(
+            Problem(f"{text!r} is not a date", "--date", "write it as YYYY-MM-DD")
+        ) from None
+
+
+def _plan(args: argparse.Namespace, ci: bool) -> int:
+    from release.render import plan_to_dict
+
     if getattr(args, "path", None) is not None:
         from release.detect import inferred
 
         loaded, text = inferred(args.path)
         if not args.json:
+            console = _console(ci, stderr=False)
             console.print("[bold]Inferred config[/] (save it to keep it):")
             console.print(text, markup=False)
         plans = [build_plan(loaded, _options(args))]
@@ -260,6 +302,9 @@ def _plan(args: argparse.Namespace, console: Console) -> int:
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
+    from release.render import print_plan
+
+    console = _console(ci, stderr=False)
     for plan in plans:
         print_plan(plan, console)
     return 0
@@ -281,6 +326,7 @@ def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
         _emit([report], args, console)
         return report.exit_code
     from release.push import PushOptions, push
+    from release.report import Outcome
 
     if len(args.skip_gate) != len(args.reason) or any(not r.strip() for r in args.reason):
         raise UsageError(
@@ -313,6 +359,8 @@ def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
 
 
 def _error_report(project: str, exc: ReleaseError) -> Report:
+    from release.report import Outcome, Report
+
     return Report(
         project=project,
         version=None,
@@ -343,6 +391,8 @@ def _emit(reports: list[Report], args: argparse.Namespace, console: Console) -> 
                 )
             )
         return
+    from rich.table import Table
+
     for report in reports:
         report.print(console)
     if len(reports) > 1:
@@ -399,6 +449,9 @@ def _status(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         print(json.dumps({"projects": [s.to_dict() for s in found]}, indent=2))
         return 0
+    from rich.markup import escape
+    from rich.table import Table
+
     for s in found:
         table = Table("where", "version", title=f"{s.project}", title_justify="left", box=None)
         table.add_row("version files", s.files_version or "-")
@@ -426,7 +479,7 @@ def _gates(args: argparse.Namespace, console: Console) -> int:
 
     loaded = _load(args)
     plan = build_plan(loaded, Options())
-    progress = Progress(Console(stderr=True), plain=True, quiet=not args.ci)
+    progress = Progress(_console(args.ci, stderr=True), plain=True, quiet=not args.ci)
     results, problems = run_gates(plan, loaded, {}, progress)
     if args.json:
         print(
@@ -440,6 +493,9 @@ def _gates(args: argparse.Namespace, console: Console) -> int:
             )
         )
     else:
+        from rich.markup import escape
+        from rich.table import Table
+
         table = Table("gate", "result", "detail", title=f"gates of {loaded.config.name}")
         for r in results:
             colour = {"passed": "green", "failed": "red"}.get(r.status, "yellow")
@@ -486,6 +542,8 @@ def _interactive(args: argparse.Namespace, ci: bool) -> bool:
 def _asker(console: Console) -> Any:
     from rich.prompt import Confirm
 
+    from release.render import print_plan
+
     def confirm(plan: Any) -> bool:
         print_plan(plan, console)
         question = f"Release {plan.project} {plan.next_version_str} (tag {plan.tag})?"
@@ -529,7 +587,7 @@ def _init(args: argparse.Namespace, console: Console) -> int:
                 "point --path at the project's clone",
             )
         )
-    files = init_files(args.path, config_dir(), args.name)
+    files, found = init_files(args.path, config_dir(), args.name, args.scaffold)
     config = next(iter(files))
     if config.exists():
         raise UsageError(
@@ -542,10 +600,35 @@ def _init(args: argparse.Namespace, console: Console) -> int:
     for path, text in files.items():
         write_text(path, text)
     load_config(config)  # what init wrote must load
+    added = [str(p) for p in files if p != config]
     if args.json:
-        print(json.dumps({"config": str(config), "written": [str(p) for p in files]}, indent=2))
-    else:
-        for path in files:
-            console.print(f"wrote {path}", markup=False)
-        console.print(f"next: release plan --project {config.stem}", markup=False)
+        print(
+            json.dumps(
+                {
+                    "config": str(config),
+                    "written": [str(p) for p in files],
+                    "added_to_repository": added,
+                    "inferred": {
+                        label: {"value": a.value, "why": a.why} for label, a in found.answers()
+                    },
+                    "not_inferred": found.unknown(),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table("setting", "inferred", "why", title=f"inferred from {args.path}")
+    for label, answer in found.answers():
+        shown = "-" if answer.value in (None, "", [], {}) else json.dumps(answer.value)
+        table.add_row(label, escape(shown), escape(answer.why))
+    console.print(table)
+    for item in found.unknown():
+        console.print(f"could not infer {item}", markup=False)
+    console.print(f"wrote {config}", markup=False)
+    for item in added:
+        console.print(f"added to the repository (--scaffold): {item}", markup=False)
+    console.print(f"next: release plan --project {config.stem}", markup=False)
     return 0

@@ -1,4 +1,4 @@
-"""Commit analysis: conventional commits (python-semantic-release's parser) to changes, a bump."""
+"""Commit analysis: conventional commits (python-semantic-release's grammar) to changes, a bump."""
 
 from __future__ import annotations
 
@@ -100,17 +100,17 @@ class Analysis:
 
 @cache
 def _parser(extra_types: frozenset[str] = frozenset()) -> Any:
-    # Imported on first use: the parser's package is slow to import and a plan
-    # with no commits to read never needs it.
+    # Imported only for the messages the fast path cannot decide: the parser's package
+    # pulls in gitpython, and its import costs more than a whole small plan.
     from semantic_release.commit_parser.conventional.options import (
         ConventionalCommitParserOptions,
     )
     from semantic_release.commit_parser.conventional.parser import ConventionalCommitParser
 
-    defaults = ConventionalCommitParserOptions()
-    others = tuple(sorted(extra_types - set(defaults.allowed_tags)))
+    others = tuple(sorted(extra_types - set(_ALLOWED_TAGS)))
     if not others:
         return ConventionalCommitParser()
+    defaults = ConventionalCommitParserOptions()
     options = ConventionalCommitParserOptions(
         other_allowed_tags=(*defaults.other_allowed_tags, *others),
         allowed_tags=(*defaults.allowed_tags, *others),
@@ -118,47 +118,89 @@ def _parser(extra_types: frozenset[str] = frozenset()) -> Any:
     return ConventionalCommitParser(options)
 
 
-_SQUASH_HEADERS = re.compile(r"^[\t ]*(?:commit [0-9a-f]+|Squashed commit of the following)", re.M)
+# The default ConventionalCommitParser's own subject pattern, types and levels (10.x),
+# so that most messages are decided without importing it; tests/test_commits_fast.py
+# checks these against the installed parser.
+_TAG_LEVELS = {"feat": 3, "fix": 2, "perf": 2}
+_ALLOWED_TAGS = ("feat", "fix", "perf", "build", "chore", "ci", "docs", "style", "refactor", "test")
+_SUBJECT = re.compile(
+    rf"^(?P<type>{'|'.join(_ALLOWED_TAGS)})(?:\((?P<scope>[^\n]+)\))?(?P<break>!)?:\s+"
+    r"(?P<subject>[^\n]+)"
+)
+_MR_SELECTOR = re.compile(r"[\t ]+\((?:pull request )?(?P<mr_number>[#!]\d+)\)[\t ]*$")
+# Its paragraph analysis, for the breaking descriptions (semantic_release.commit_parser.util).
+_BREAKING = re.compile(r"BREAKING[ -]CHANGE:\s?(.*)")
+_NOTICE = re.compile(r"^NOTICE: (?P<notice>.+)$")
+_ISSUE = re.compile(
+    r"^(?:clos(?:e|es|ed|ing)|fix(?:es|ed|ing)?|resolv(?:e|es|ed|ing)|implement(?:s|ed|ing)?):"
+    r"[\t ]+(?P<issue_predicate>.+)[\t ]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_TRIM_ENDINGS = re.compile(r"[\r\t\f\v ]*\r?\n")
+_HYPHEN_WRAP = re.compile(r"((?<=\w)-\n(?=\w))")
+_FOOTERS = re.compile(r"^ {0,2}([\w-]*: .+)$\n?((?!\n) *[^:\n]+:)", re.MULTILINE)
+_WORD_WRAP = re.compile(r"((?<!-)\n(?![\s*-]))")
+
+_LEVELS = {0: Bump.NONE, 1: Bump.NONE, 2: Bump.PATCH, 3: Bump.MINOR, 4: Bump.MAJOR}
+# The parser's own header line (`commit <sha>` alone on its line; "commit bodies" is prose).
+_SQUASH_HEADERS = re.compile(
+    r"^[\t ]*(?:commit [0-9a-f]+\r?$|Squashed commit of the following)", re.M
+)
 
 
 @cache
-def _squash_hint(parser: Any) -> re.Pattern[str]:
+def _subject(types: frozenset[str]) -> re.Pattern[str]:
+    """The parser's subject pattern, with the project's own types where it has any."""
+    others = sorted(types - set(_ALLOWED_TAGS))
+    if not others:
+        return _SUBJECT
+    names = "|".join((*_ALLOWED_TAGS, *(re.escape(t) for t in others)))
+    return re.compile(_SUBJECT.pattern.replace("|".join(_ALLOWED_TAGS), names, 1))
+
+
+def _types(types: frozenset[str]) -> str:
+    return "|".join(re.escape(t) for t in (*_ALLOWED_TAGS, *sorted(types - set(_ALLOWED_TAGS))))
+
+
+@cache
+def _squash_hint(types: frozenset[str]) -> re.Pattern[str]:
     """A later line that opens another conventional commit (a squash), as the parser sees it."""
-    types = "|".join(re.escape(t) for t in parser.options.allowed_tags)
-    return re.compile(rf"^(?:[\t ]*[*-][\t ]+|[\t ]+)?(?:{types})\b(?:\([^\n]*\))?!?:\s", re.M)
+    return re.compile(
+        rf"^(?:[\t ]*[*-][\t ]+|[\t ]+)?(?:{_types(types)})\b(?:\([^\n]*\))?!?:\s", re.M
+    )
 
 
 @cache
-def _release_please_split(parser: Any) -> re.Pattern[str]:
+def _release_please_split(types: frozenset[str]) -> re.Pattern[str]:
     """A blank line, then an unbulleted, unindented conventional header: a new commit."""
-    types = "|".join(re.escape(t) for t in parser.options.allowed_tags)
-    return re.compile(rf"\n[\t ]*\n(?=(?:{types})(?:\([^\n)]*\))?!?: )")
+    return re.compile(rf"\n[\t ]*\n(?=(?:{_types(types)})(?:\([^\n)]*\))?!?: )")
 
 
 _NESTED = re.compile(r"BEGIN_NESTED_COMMIT\n?(?P<body>.*?)\n?END_NESTED_COMMIT\n?", re.S)
 
 
-def split_squashed(parser: Any, message: str, mode: str) -> list[str]:
+def split_squashed(message: str, mode: str, types: frozenset[str] = frozenset()) -> list[str]:
     """The commits a message holds, under the project's squash rule.
 
     "off": the message is one commit (header and footers decide). "release-please":
     a commit starts only at a blank line followed by an unbulleted `type(scope): `
     header, or inside BEGIN_NESTED_COMMIT/END_NESTED_COMMIT; bullets are never
     commits. "every-line": python-semantic-release's own splitting (any line that
-    looks like a header, bullets included).
+    looks like a header, bullets included); only a message whose later lines open
+    another commit goes through the parser's (costly) splitting.
     """
     if mode == "off":
         return [message]
     if mode == "every-line":
         rest = message.partition("\n")[2]
-        if rest and (_SQUASH_HEADERS.search(rest) or _squash_hint(parser).search(rest)):
-            return list(parser.unsquash_commit_message(message)) or [message]
+        if rest and (_SQUASH_HEADERS.search(rest) or _squash_hint(types).search(rest)):
+            return list(_parser(types).unsquash_commit_message(message)) or [message]
         return [message]
     nested: list[str] = []
     if "BEGIN_NESTED_COMMIT" in message:
         nested = [m.group("body").strip() for m in _NESTED.finditer(message)]
         message = _NESTED.sub("", message)
-    parts = _release_please_split(parser).split(message) if "\n\n" in message else [message]
+    parts = _release_please_split(types).split(message) if "\n\n" in message else [message]
     return [p for p in (*parts, *nested) if p.strip()]
 
 
@@ -175,21 +217,21 @@ class Parsed:
 
 
 def parse_message(
-    message: str, rules: Rules = Rules(), parser: Any = None
+    message: str, rules: Rules = Rules()
 ) -> tuple[list[Parsed], tuple[str, ...], str]:
     """The conventional commits in one message, the issues it closes, its Release-As version."""
-    parser = parser or _parser(rules.extra_types())
+    types = rules.extra_types()
     found: list[Parsed] = []
-    for text in split_squashed(parser, message, rules.squash):
-        quick = _quick(parser, text)
+    for text in split_squashed(message, rules.squash, types):
+        quick = _quick(text, types)
         if quick is not None:
             found.extend(quick)
             continue
-        parsed = parser.parse_message(text)
+        parsed = _parser(types).parse_message(text)
         if parsed is None:
             continue
         subject = parsed.descriptions[0] if parsed.descriptions else ""
-        head = parser.commit_subject.match(text)
+        head = _subject(types).match(text)
         found.append(
             Parsed(
                 parsed.type,
@@ -210,30 +252,51 @@ def parse_message(
     return found, issues, release_as
 
 
-def _quick(parser: Any, text: str) -> list[Parsed] | None:
-    """The parser's answer for a message with no breaking marker, from its own subject
-    pattern, without its paragraph analysis (which only finds breaking descriptions,
-    issue links and notices); None: parse the message fully.
+def _quick(text: str, types: frozenset[str] = frozenset()) -> list[Parsed] | None:
+    """The parser's answer from its own patterns and type-to-level table; None: a subject
+    the parser may file as a notice or an issue link, so parse the message fully.
 
-    Nearly all of a long history is such messages, so this is where the time goes.
+    Nearly all of a long history is decided here, without importing the parser; a
+    breaking message goes through the same paragraph analysis as in the parser.
     """
-    head = parser.commit_subject.match(text)
+    head = _subject(types).match(text)
     if head is None:
         return []  # the parser's whole-message pattern starts with this one: no match either
-    if head.group("break") or "BREAKING" in text:
+    subject = head.group("subject")
+    pr = _MR_SELECTOR.search(subject)
+    if pr:  # as in the parser: stripped only when a PR is named
+        subject = _MR_SELECTOR.sub("", subject).strip()
+    if ":" in subject and (_ISSUE.search(subject) or _NOTICE.match(subject)):
         return None
-    raw = head.group("subject")
-    pr = parser.mr_selector.search(raw)
-    subject = parser.mr_selector.sub("", raw).strip()
+    breaking: tuple[str, ...] = ()
+    if "BREAKING" in text:
+        if _BREAKING.match(subject):
+            return None  # the parser would file the subject itself as a breaking description
+        body = text[head.end() :]
+        # The parser's body is what follows a blank line right after the subject.
+        paragraphs = _paragraphs(body[2:]) if body.startswith("\n\n") else []
+        found = (m.group(1) for p in paragraphs if (m := _BREAKING.match(p)))
+        breaking = tuple(d for d in found if d)
     return [
         Parsed(
             head.group("type"),
             head.group("scope") or "",
             subject,
-            False,
-            (),
+            bool(breaking or head.group("break")),
+            breaking,
             pr.group("mr_number") if pr else "",
         )
+    ]
+
+
+def _paragraphs(text: str) -> list[str]:
+    """semantic_release.commit_parser.util.parse_paragraphs, step for step."""
+    text = _HYPHEN_WRAP.sub("-", _TRIM_ENDINGS.sub("\n", text))
+    previous = ""
+    while previous != text:
+        previous, text = text, _FOOTERS.sub(r"\1\n\n\2", text)
+    return [
+        p for p in (_WORD_WRAP.sub(" ", par).strip() for par in text.strip().split("\n\n")) if p
     ]
 
 
@@ -250,15 +313,14 @@ def parser_version(rules: Rules = Rules()) -> str:
 
 
 def _parsed(
-    entry: LogEntry, rules: Rules, types: frozenset[str], cache: ParseCache | None
+    entry: LogEntry, rules: Rules, cache: ParseCache | None
 ) -> tuple[list[Parsed], tuple[str, ...], str]:
     if cache is not None:
         hit = cache.get(entry.sha)
         if hit is not None:
             heads, issues, release_as = hit
             return [Parsed(*h) for h in heads], issues, release_as
-    # The parser is imported on the first miss only: a fully cached plan never needs it.
-    found, issues, release_as = parse_message(entry.message, rules, _parser(types))
+    found, issues, release_as = parse_message(entry.message, rules)
     if cache is not None:
         cache[entry.sha] = (
             tuple((p.type, p.scope, p.subject, p.breaking, p.descriptions, p.pr) for p in found),
@@ -306,7 +368,6 @@ def analyse(
     """
     result = Analysis()
     reverted: set[str] = set()
-    types = rules.extra_types()  # computed once: the parser is looked up by it per miss
     for entry in entries:
         result.commits_read += 1
         if entry.parents > 1:
@@ -331,7 +392,7 @@ def analyse(
                 )
             )
             continue
-        found, issues, release_as = _parsed(entry, rules, types, cache)
+        found, issues, release_as = _parsed(entry, rules, cache)
         changes = _changes(entry.sha, rules, found, issues, release_as)
         if not changes:
             result.unparsed += 1

@@ -170,8 +170,11 @@ def test_release_without_notes_is_refused_unless_allowed(repo: Repo, plan: Plan)
     assert "has no notes" in error["what"] and "--allow-empty-notes" in error["fix"]
     assert repo.user_state() == before
     allowed = plan(config, "--bump", "patch", "--allow-empty-notes")
-    assert allowed["changelog_entry"].startswith("## 1.2.1 (")
-    assert allowed["release_notes"] is None
+    assert allowed["next_version"] == "1.2.1"
+    # Allowed: no empty "## 1.2.1 (date)" heading in the changelog, and the plan says so.
+    assert allowed["changelog_entry"] is None and allowed["release_notes"] is None
+    assert "CHANGELOG.md" not in allowed["files"]
+    assert any("writes no changelog entry" in note for note in allowed["notes"])
 
 
 @pytest.mark.parametrize("example", ["demo", "demo-dual", "demo-npm"])
