@@ -27,7 +27,8 @@ from pathlib import Path
 
 from release.config import load_config
 from release.errors import ReleaseError
-from release.plan import Options, build_plan, tag_glob, tag_version
+from release.history import tag_glob, tag_version
+from release.plan import Options, build_plan
 from release.version import Version
 
 
@@ -65,6 +66,8 @@ def config_text(args: argparse.Namespace, work: Path) -> str:
         lines.append(f"scheme = {json.dumps(args.scheme)}")
     if args.major_on_zero:
         lines.append("major_on_zero = true")
+    if args.source:
+        lines.append(f"source = {json.dumps(args.source)}")
     return "\n".join(lines) + "\n" + (args.extra.replace("\\n", "\n") if args.extra else "") + "\n"
 
 
@@ -77,6 +80,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--scheme", choices=["pep440", "semver"])
     parser.add_argument("--major-on-zero", action="store_true")
+    parser.add_argument("--source", choices=["tag", "files"], help="[version] source")
     parser.add_argument(
         "--extra", default="", help="more config TOML, e.g. '[commits]\\nsquash = \"off\"'"
     )
