@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,9 @@ from release.errors import Problem, RepositoryError, UsageError, VersionError
 from release.forgeconfig import forge_repository, releases_url
 from release.history import every_release, highest_on_branch, tag_glob, tag_version
 from release.notes import forge_for
+from release.npm_package import choose_manager, needs_install
 from release.ops import cache as commit_cache
+from release.ops.artifacts import expand
 from release.ops.git import Git
 from release.version import TOKEN_RE, Bump, Version
 from release.versionfiles import SourceKind, VersionSource, write_npm_lockfile
@@ -533,6 +536,8 @@ def _planned_entry(
             "writes no changelog entry"
         )
         return None
+    if not (fragments and fragments.found) and not _keeps_changelog(loaded):
+        return None  # no changelog kept, none named: a release does not start one
     entry = _entry(git, loaded, version, analysis, fragments, options)
     if entry is None:
         notes.append("no notes (--allow-empty-notes): the release writes no changelog entry")
@@ -639,6 +644,13 @@ def _mentions(version: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.\-]){re.escape(version)}(?![\w\-]|\.\d)")
 
 
+def _keeps_changelog(loaded: LoadedConfig) -> bool:
+    """A changelog from commits is written only where one is kept: a project that never had
+    one (and names none in its config) does not get one from a release."""
+    changelog = loaded.config.changelog
+    return "file" in changelog.model_fields_set or (loaded.root / changelog.file).exists()
+
+
 def _read(path: Path) -> str | None:
     # Bytes decoded as they are: CRLF files stay CRLF through edits and restores.
     try:
@@ -666,7 +678,9 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
         )
     kinds = {t.kind for t in cfg.registries}
     if cfg.commands.build:
-        out.append(PlannedCommand("deploy", "build", cfg.commands.build))
+        tag = cfg.tag_format.replace("{version}", version.render(cfg.scheme))
+        build = expand(cfg.commands.build, version.render(cfg.scheme), tag)
+        out.append(PlannedCommand("deploy", "build", build, ("RELEASE_VERSION", "RELEASE_TAG")))
     else:
         if "pypi" in kinds:
             out.append(
@@ -674,7 +688,7 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
             )
             out.append(PlannedCommand("deploy", "check", "python -m twine check <dist>/*"))
         if "npm" in kinds:
-            out.append(PlannedCommand("deploy", "build", "npm pack --pack-destination <dist>"))
+            out += _npm_pack_commands(loaded.root)
     out.append(
         PlannedCommand("deploy", "push", f"git push --atomic {cfg.remote} {cfg.branch} <tag>")
     )
@@ -700,6 +714,20 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
             )
     if cfg.commands.health:
         out.append(PlannedCommand("deploy", "health", cfg.commands.health))
+    return out
+
+
+def _npm_pack_commands(root: Path) -> list[PlannedCommand]:
+    """How the package manager the project uses will pack it (install first for pack scripts)."""
+    try:
+        manifest = json.loads((root / "package.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    manager = choose_manager(manifest, {p.name for p in root.iterdir()})
+    out = []
+    if needs_install(manifest):
+        out.append(PlannedCommand("deploy", "install", " ".join(manager.install())))
+    out.append(PlannedCommand("deploy", "build", " ".join(manager.pack("<dist>"))))
     return out
 
 

@@ -129,6 +129,12 @@ Bug Fixes
 """
 
 
+def test_no_changelog_kept_means_no_entry_and_no_refusal(repo: Repo, plan: Plan) -> None:
+    repo.commit("chore: only chores")
+    result = plan(write_config(repo), "--bump", "patch")
+    assert result["next_version"] == "1.2.1" and result["changelog_entry"] is None
+
+
 def test_restructuredtext_entry_goes_below_title_and_labels(
     repo: Repo, plan: Plan, tmp_path: Path
 ) -> None:
@@ -157,13 +163,14 @@ def test_restructuredtext_entry_goes_below_title_and_labels(
 
 
 def test_other_hosts_get_no_links(repo: Repo, plan: Plan) -> None:
+    repo.commit("chore: changelog", {"CHANGELOG.md": "# Changelog\n"})
     sha = _history(repo, "https://git.example.org/acme/tool.git")
     notes = plan(write_config(repo))["release_notes"]
     assert "](" not in notes and f"- trim names ({sha['fix'][:7]}, #7)" in notes
 
 
 def test_release_without_notes_is_refused_unless_allowed(repo: Repo, plan: Plan) -> None:
-    repo.commit("chore: only chores")
+    repo.commit("chore: only chores", {"CHANGELOG.md": "# Changelog\n"})
     config = write_config(repo)
     before = repo.user_state()
     error = plan(config, "--bump", "patch", expect=2)["error"][0]
@@ -254,7 +261,7 @@ def test_restructuredtext_underlines_follow_the_file(
 def test_human_plan_shows_the_entry(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     from release.cli import main
 
-    repo.commit("feat(greet): wave")
+    repo.commit("feat(greet): wave", {"CHANGELOG.md": "# Changelog\n"})
     assert main(["plan", "--ci", "--config", str(write_config(repo))]) == 0
     out = capsys.readouterr().out
     assert "Changelog entry\n## 1.3.0 (" in out and "- **greet:** wave (" in out
