@@ -16,6 +16,7 @@ from typing import Any
 from release.commits import Change
 from release.config import ChangelogSettings
 from release.errors import ConfigError, Problem
+from release.paths import inside, no_links_under
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,12 @@ def load_fragments(root: Path, settings: ChangelogSettings) -> Fragments:
                     }
                 },
             )
+        if config.directory:
+            # Before towncrier reads them: a linked fragment would publish its target.
+            no_links_under(root, root / config.directory, "[changelog].fragments")
         contents, files = find_fragments(str(root), config, strict=False)
+        for path, _ in files:
+            inside(root, Path(path).relative_to(root).as_posix(), "[changelog].fragments")
     except (TowncrierConfigError, ValueError) as exc:
         raise ConfigError(
             Problem(

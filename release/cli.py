@@ -20,6 +20,7 @@ from release import __version__
 from release.config import LoadedConfig, config_dir, find_config, load_config
 from release.errors import Problem, ReleaseError, UsageError
 from release.masking import mask
+from release.names import SAFE_NAME_RULE, name_problem
 from release.plan import Options, build_plan
 from release.render import plan_to_dict, print_plan
 from release.report import Outcome, Report
@@ -523,8 +524,14 @@ def _init(args: argparse.Namespace, console: Console) -> int:
                 "point --path at the project's clone",
             )
         )
+    if args.name is not None and (problem := name_problem(args.name)):
+        raise UsageError(Problem(f"{problem}: {SAFE_NAME_RULE}", "--name", "choose another --name"))
     files = init_files(args.path, config_dir(), args.name)
     config = next(iter(files))
+    if problem := name_problem(config.stem):
+        raise UsageError(
+            Problem(f"the inferred name {problem}", "--name", f"pass --name: {SAFE_NAME_RULE}")
+        )
     if config.exists():
         raise UsageError(
             Problem(

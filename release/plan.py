@@ -21,6 +21,7 @@ from release.config import LoadedConfig, NpmTarget, PypiTarget
 from release.errors import Problem, RepositoryError, UsageError, VersionError
 from release.ops import cache as commit_cache
 from release.ops.git import Git
+from release.paths import inside
 from release.version import TOKEN_RE, Bump, Version, canonical_token
 from release.versionfiles import SourceKind, VersionSource, write_npm_lockfile
 
@@ -334,7 +335,7 @@ def read_version_files(
     problems: list[Problem] = []
     versions: list[Version] = []
     for source in sources:
-        text = _read(root / source.path)
+        text = _read(inside(root, source.path, f"[version].files {source.spec!r}"))
         if text is None:
             problems.append(
                 Problem(
@@ -448,12 +449,12 @@ def _file_changes(
     texts: dict[str, tuple[str | None, str | None, list[str], str]] = {}
 
     def edit(path: str, new: str | None, why: str, phase: str = "changelog") -> None:
-        old = texts[path][0] if path in texts else _read(root / path)
+        old = texts[path][0] if path in texts else _read(inside(root, path, path))
         _, _, whys, first_phase = texts.get(path, (old, None, [], phase))
         texts[path] = (old, new, [*whys, why], first_phase)
 
     def current_text(path: str) -> str | None:
-        return texts[path][1] if path in texts else _read(root / path)
+        return texts[path][1] if path in texts else _read(inside(root, path, path))
 
     if not cfg.version.command:
         for source in cfg.version.sources():

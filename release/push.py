@@ -82,7 +82,7 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
     started = time.monotonic()
     clock = child_clock.seconds
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    register_env_secrets(_secret_names(loaded))
+    register_env_secrets(loaded.config.secret_env_names())
     directory = state_dir(loaded.root, loaded.config.name)
     with release_lock(directory, loaded.config.name):
         last = last_summary(directory)
@@ -225,13 +225,6 @@ def _run(ctx: Context, *, resume: bool) -> Report:
         ctx.journal.write("outcome", outcome=report.outcome.value, action=report.operator_action)
     report.journal = str(ctx.journal.path)
     return report
-
-
-def _secret_names(loaded: LoadedConfig) -> list[str]:
-    names: list[str] = []
-    for t in loaded.config.targets:
-        names += [n for n in (getattr(t, "password_env", None), getattr(t, "token_env", None)) if n]
-    return names
 
 
 def package_names(loaded: LoadedConfig) -> tuple[str, str]:

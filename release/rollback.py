@@ -15,7 +15,7 @@ from release.ops.git import RemoteGit
 from release.ops.pypi import scratch_dir
 from release.phases import validate as validation
 from release.progress import Progress
-from release.push import _secret_names, _targets, pipeline
+from release.push import _targets, pipeline
 from release.record import ReleaseRecord
 from release.report import Outcome, Report, StepReport
 from release.steps import Context, Step, rollback
@@ -59,7 +59,7 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
     """Undo the chosen release; running it twice does nothing the second time."""
     started = time.monotonic()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    register_env_secrets(_secret_names(loaded))
+    register_env_secrets(loaded.config.secret_env_names())
     directory = state_dir(loaded.root, loaded.config.name)
     with release_lock(directory, loaded.config.name):
         summaries = [s for j in journals(directory) if (s := summarize(j))]

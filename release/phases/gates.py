@@ -13,6 +13,7 @@ from pathlib import Path
 
 from release.config import LoadedConfig
 from release.errors import CommandError, Problem, UsageError
+from release.masking import mask
 from release.ops.git import Git
 from release.ops.process import run_shell
 from release.plan import Plan
@@ -27,7 +28,8 @@ class GateResult:
     why: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+        # A gate's detail is a command's output: it may print a credential.
+        return {k: mask(v) for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)
