@@ -458,7 +458,9 @@ def _config(args: argparse.Namespace, console: Console) -> int:
     results: list[dict[str, Any]] = []
     for path in files:
         try:
-            load_config(path)
+            # The plan's own reading of the repository (all but the network): "ok" here
+            # means `plan` accepts the config too.
+            build_plan(load_config(path), Options())
             results.append({"config": str(path), "ok": True, "problems": []})
         except ReleaseError as exc:
             results.append({"config": str(path), "ok": False, "problems": _problems(exc)})

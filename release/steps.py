@@ -275,6 +275,12 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
                     StepRecord(step.name, step.phase, StepStatus.FAILED, took, _brief(exc))
                 )
                 result.failed_step, result.error = step.name, exc
+                if getattr(exc, "resumable", False) and any(s.point_of_no_return for s in done):
+                    # The release is out and the registry went away: a retry may finish it;
+                    # undoing a good release would not help anyone.
+                    ctx.journal.write("stopped", step=step.name, reason="registry unavailable")
+                    result.stopped_resumable = True
+                    return result
                 # The failed step may have half-happened: its undo checks the world first.
                 result.rollback_complete = rollback([*done, step], ctx)
                 if isinstance(exc, KeyboardInterrupt | SystemExit):

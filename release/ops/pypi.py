@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,7 +17,14 @@ from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel
 
 from release.errors import Problem
 from release.masking import mask
-from release.ops.http import RegistryError, request, wait_for
+from release.ops import scratch
+from release.ops.http import (
+    NotARegistry,
+    RegistryError,
+    RegistryUnavailable,
+    request,
+    wait_for,
+)
 from release.ops.process import Result, run
 
 
@@ -54,11 +60,26 @@ class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.files: list[str] = []
+        self.api_version = False  # PEP 629's <meta name="pypi:repository-version">
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
         if tag == "a":
-            href = dict(attrs).get("href") or ""
+            href = found.get("href") or ""
             self.files.append(urllib.parse.unquote(href.split("#", 1)[0].rsplit("/", 1)[-1]))
+        elif tag == "meta" and found.get("name") == "pypi:repository-version":
+            self.api_version = True
+
+
+def _not_an_index(index: Index, url: str, answer: str) -> NotARegistry:
+    return NotARegistry(
+        Problem(
+            f"{index.name}: this is not a PyPI-compatible index ({mask(url)} {answer})",
+            f"targets.{index.name}",
+            "set url (and simple_url) to the index's upload and simple API endpoints, "
+            "e.g. https://upload.pypi.org/legacy/ and https://pypi.org/simple/",
+        )
+    )
 
 
 def published_files(index: Index, distribution: str) -> dict[str, str]:
@@ -68,7 +89,8 @@ def published_files(index: Index, distribution: str) -> dict[str, str]:
     if status == 404:
         return {}
     if status != 200:
-        raise RegistryError(
+        error = RegistryUnavailable if status >= 500 else RegistryError
+        raise error(
             Problem(
                 f"{mask(url)} answered HTTP {status}",
                 index.name,
@@ -77,6 +99,10 @@ def published_files(index: Index, distribution: str) -> dict[str, str]:
         )
     parser = _Links()
     parser.feed(body.decode("utf-8", errors="replace"))
+    # A project page of the simple API (PEP 503) lists the project's files; a page that
+    # lists none and says no API version is some other web page answering 200.
+    if not parser.api_version and not any(_file_version(name) for name in parser.files):
+        raise _not_an_index(index, url, "answered a page that lists no distribution files")
     return {name: v for name in parser.files if (v := _file_version(name))}
 
 
@@ -100,6 +126,11 @@ def credentials_rejected(index: Index) -> bool:
     form = urllib.parse.urlencode({":action": "file_upload", "protocol_version": "1"}).encode()
     headers = {**index.auth_header(), "Content-Type": "application/x-www-form-urlencoded"}
     status, _ = request(index.upload_url, data=form, headers=headers)
+    if status not in (400, 401, 403):
+        # Only an upload endpoint refuses an upload without a file; 200 is a web page.
+        raise _not_an_index(
+            index, index.upload_url, f"answered HTTP {status} to an upload without a file"
+        )
     return status in (401, 403)
 
 
@@ -241,4 +272,6 @@ def _with_credentials(index: Index) -> str:
 
 
 def scratch_dir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"release-{prefix}-"))
+    # Dead runs' folders go first: a killed run cannot clean up after itself.
+    scratch.sweep()
+    return scratch.make(prefix)
