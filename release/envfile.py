@@ -47,10 +47,10 @@ def load_env_file(path: Path) -> dict[str, str]:
         if not line or line.startswith("#"):
             continue
         key, sep, value = line.removeprefix("export ").partition("=")
-        if not sep or not key.strip().isidentifier():
+        if not sep or not key.strip().isidentifier() or "\0" in value:
             raise UsageError(
                 Problem(
-                    f"line {number} is not KEY=VALUE",
+                    f"line {number} is not KEY=VALUE (a name, '=', a value without NUL)",
                     f"{path}:{number}",
                     "write one KEY=VALUE per line",
                 )
