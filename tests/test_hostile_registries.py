@@ -5,11 +5,13 @@ status says it could not read them instead of "in sync"."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from hostile import MODES, Hostile
-from sample import Sample, make_npm_sample, make_sample
+from sample import Sample, index_files, make_npm_sample, make_sample
+from services import PypiServer
 
 from release.cli import main
 
@@ -86,3 +88,36 @@ def test_status_does_not_call_an_index_answering_500_in_sync(
     out = capsys.readouterr().out
     assert "in sync" not in out
     assert "could not be read" in out and "HTTP 500" in out
+
+
+@pytest.mark.services
+def test_an_index_that_goes_away_during_verification_leaves_a_resumable_release(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    pypi_server: PypiServer,
+) -> None:
+    monkeypatch.setenv("TEST_PYPI_USERNAME", pypi_server.username)
+    monkeypatch.setenv("TEST_PYPI_PASSWORD", pypi_server.password)
+    dist = f"gone-{os.getpid()}"
+    # The listing answers "not there yet" to validation and preflight, then 500 for good.
+    with Hostile("flaky", good_answers=2) as listing:
+        sample = make_sample(
+            tmp_path, dist, pypi_server.url, extra=f'simple_url = "{listing.url}"\n'
+        )
+        code = main(["push", "--config", str(sample.config), "--json", "--ci"])
+    out, err = capsys.readouterr()
+    assert code == 3, out + err
+    report = json.loads(out)
+    assert report["outcome"] == "needs_operator"
+    assert "--resume" in report["operator_action"]
+    # A good release is not undone because an index went away: tag and upload stay.
+    assert "v1.3.0" in sample.repo.git("ls-remote", "--tags", "origin")
+    assert index_files(pypi_server.simple_url, dist)
+
+    text = sample.config.read_text()
+    sample.config.write_text(text.replace(f'simple_url = "{listing.url}"\n', ""))
+    code = main(["push", "--config", str(sample.config), "--resume", "--json", "--ci"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert json.loads(out)["outcome"] == "released"
