@@ -23,7 +23,8 @@ from gitrepo import Repo
 from release.cli import main
 
 OUTSIDE = "OUTSIDE-THE-REPOSITORY root:x:0:0"
-SECRET_LOOKING = "pypi-AgEIcHlwaS5vcmcSECRETVALUE-4f9a"
+# No known token shape: only not echoing it hides it.
+SECRET_LOOKING = "hunter2-s3cr3t-Value-9f8e7d6c5b4a"
 
 BASE_CONFIG = """\
 name = "sample"
