@@ -19,7 +19,7 @@ from rich.table import Table
 from release import __version__
 from release.config import LoadedConfig, config_dir, find_config, load_config
 from release.errors import Problem, ReleaseError, UsageError
-from release.masking import mask
+from release.masking import mask, mask_data
 from release.names import SAFE_NAME_RULE, name_problem
 from release.plan import Options, build_plan
 from release.render import plan_to_dict, print_plan
@@ -252,7 +252,7 @@ def _plan(args: argparse.Namespace, console: Console) -> int:
         out: dict[str, Any] = data[0] if len(data) == 1 else {"plans": data}
         if inferred_text is not None:
             out["inferred_config"] = inferred_text
-        json.dump(out, sys.stdout, indent=2)
+        json.dump(mask_data(out), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     for plan in plans:
@@ -392,7 +392,7 @@ def _status(args: argparse.Namespace, console: Console) -> int:
         apply_env_file(args.env_file)
     found = statuses([load_config(p) for p in _configs(args)])
     if args.json:
-        print(json.dumps({"projects": [s.to_dict() for s in found]}, indent=2))
+        print(json.dumps(mask_data({"projects": [s.to_dict() for s in found]}), indent=2))
         return 0
     for s in found:
         table = Table("where", "version", title=f"{s.project}", title_justify="left", box=None)
@@ -409,7 +409,7 @@ def _status(args: argparse.Namespace, console: Console) -> int:
             table.add_row("journal", f"{s.journal_version}: {s.journal_state}")
         console.print(table)
         for note in s.drift:
-            console.print(f"  [yellow]drift[/] {escape(note)}")
+            console.print(f"  [yellow]drift[/] {escape(mask(note))}")
         if not s.drift:
             console.print("  [green]in sync[/]")
     return 0

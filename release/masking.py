@@ -7,6 +7,7 @@ import os
 import re
 import threading
 import urllib.parse
+from typing import Any
 
 _KNOWN_SHAPES = re.compile(
     r"(pypi-[A-Za-z0-9_\-]{16,}|npm_[A-Za-z0-9]{20,}|ghp_[A-Za-z0-9]{20,}"
@@ -55,6 +56,18 @@ def mask(text: str) -> str:
     text = _URL_CREDENTIALS.sub(r"\g<scheme>\g<user>:***@", text)
     text = _URL_USER_ONLY.sub(r"\g<scheme>***@", text)
     return _KNOWN_SHAPES.sub("***", text)
+
+
+def mask_data(data: Any) -> Any:
+    """`data` (JSON-like) with every string masked: a secret of one character must not be
+    able to break the JSON around it, as masking the serialised text would."""
+    if isinstance(data, str):
+        return mask(data)
+    if isinstance(data, dict):
+        return {k: mask_data(v) for k, v in data.items()}  # keys are the tool's own names
+    if isinstance(data, list | tuple):
+        return [mask_data(v) for v in data]
+    return data
 
 
 class MaskingFilter:

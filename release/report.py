@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from release.masking import mask
+from release.masking import mask, mask_data
 
 
 class Outcome(Enum):
@@ -96,7 +96,7 @@ class Report:
             "next_actor": self.next_actor,
             "operator_action": self.operator_action,
         }
-        masked: dict[str, Any] = json.loads(mask(json.dumps(data)))
+        masked: dict[str, Any] = mask_data(data)
         return masked
 
     def to_markdown(self) -> str:

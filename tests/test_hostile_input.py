@@ -18,6 +18,7 @@ import pytest
 from conftest import write_config
 from gitrepo import Repo
 
+from release import masking
 from release.cli import main
 from release.masking import mask, register_secret
 from release.ops import scratch
@@ -25,6 +26,12 @@ from release.ops.npm import NpmRegistry, npm_config
 
 # Several lengths, with the characters a regex or a URL would treat specially.
 SECRETS = ["Qz9", "a.b*c+d?(e)|", "p@ss:w/rd%20[x]{2}^$\\", "K" * 40 + ".*+?^${}()|[]\\"]
+
+
+@pytest.fixture(autouse=True)
+def own_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The secrets registered here (one of them a single character) stay in this module."""
+    monkeypatch.setattr(masking, "_registered", set())
 
 
 def forms(secret: str) -> list[str]:
@@ -47,6 +54,19 @@ def test_every_secret_is_masked_whatever_its_length(secret: str) -> None:
     masked = mask(line)
     for form in forms(secret)[:3]:
         assert form not in masked, masked
+
+
+@pytest.mark.parametrize("secret", ['"', "e", "{", "\\"])
+def test_a_one_character_secret_does_not_break_json_output(
+    repo: Repo, capsys: pytest.CaptureFixture[str], secret: str
+) -> None:
+    register_secret(secret)
+    config = write_config(repo)
+    assert main(["push", "--config", str(config), "--resume", "--json", "--ci"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    # Everything that holds the character is masked, but the object stays whole.
+    assert {"project", "outcome", "exit_code", "next_actor"} <= set(report)
+    assert all(secret not in value for value in report.values() if isinstance(value, str))
 
 
 def test_a_token_used_as_the_user_name_of_a_url_is_masked() -> None:
