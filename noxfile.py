@@ -83,11 +83,19 @@ def _install_verdaccio(session: nox.Session) -> None:
         session.run("npm", "ci", "--prefix", "registry", "--no-audit", "--no-fund", external=True)
 
 
+def _install_contracts(session: nox.Session) -> None:
+    if not (ROOT / "contracts" / "node_modules" / "@stoplight" / "prism-cli").is_dir():
+        # GitHub's OpenAPI description and Prism, pinned in contracts/package-lock.json.
+        session.run("npm", "ci", "--prefix", "contracts", "--no-audit", "--no-fund", external=True)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite, against real git repositories and local services."""
+    """The test suite, against real git repositories, local services and published API
+    contracts."""
     _install(session, "test")
     _install_verdaccio(session)
+    _install_contracts(session)
     # Two workers: most of the time is spent waiting on builds, registries and git.
     session.run("pytest", "-n", "2", *session.posargs)
 

@@ -495,7 +495,7 @@ def _open_release_page(loaded: LoadedConfig, report: Report) -> None:
     from release.ops.browser import open_page, release_page
     from release.push import package_names
 
-    target = next(iter(loaded.config.targets), None)
+    target = next(iter(loaded.config.registries), None)
     if target is not None and report.version:
         open_page(release_page(target, package_names(loaded), report.version))
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from release.errors import ConfigError, Problem, UsageError
+from release.forgeconfig import FORGE_KINDS, GithubTarget, GitlabTarget, Notify
 from release.masking import register_env_secrets
 from release.names import SAFE_NAME_RULE, name_problem, ref_problem
 from release.paths import relative_problem
@@ -274,7 +275,9 @@ class NpmTarget(_Strict):
         return _check_name(name)
 
 
-Target = Annotated[PypiTarget | NpmTarget, Field(discriminator="kind")]
+Target = Annotated[
+    PypiTarget | NpmTarget | GithubTarget | GitlabTarget, Field(discriminator="kind")
+]
 
 
 class ProjectConfig(_Strict):
@@ -292,7 +295,11 @@ class ProjectConfig(_Strict):
     docs: DocsSettings = Field(DocsSettings(), description="files that mention the version")
     gates: Gates = Field(Gates(), description="the release policy, checked before any change")
     targets: list[Target] = Field(
-        default_factory=list, description="registries to publish to, in order; none: tag only"
+        default_factory=list,
+        description="registries to publish to, in order, then forge releases; none: tag only",
+    )
+    notify: list[Notify] = Field(
+        default_factory=list, description="webhooks told about every outcome, after the report"
     )
 
     @field_validator("name")
@@ -332,16 +339,31 @@ class ProjectConfig(_Strict):
         """The variables whose values are secrets (passwords, tokens), never the names."""
         names: list[str] = []
         for t in self.targets:
-            secret = t.password_env if isinstance(t, PypiTarget) else t.token_env
+            if isinstance(t, PypiTarget):
+                secret = t.password_env
+            elif isinstance(t, NpmTarget):
+                secret = t.token_env
+            else:  # a forge release: its token, named or defaulted from the CI
+                secret = t.token_variable
             names += [secret] if secret else []
         return names
+
+    @property
+    def registries(self) -> list[PypiTarget | NpmTarget]:
+        """The package registries among the targets (forge releases are not registries)."""
+        return [t for t in self.targets if isinstance(t, PypiTarget | NpmTarget)]
+
+    @property
+    def forges(self) -> list[GithubTarget | GitlabTarget]:
+        """The GitHub and GitLab releases among the targets."""
+        return [t for t in self.targets if isinstance(t, GithubTarget | GitlabTarget)]
 
     @property
     def scheme(self) -> str:
         """Spelling of versions in tags and non-JSON files."""
         if self.version.scheme:
             return self.version.scheme
-        kinds = {t.kind for t in self.targets}
+        kinds = {t.kind for t in self.registries}
         if kinds == {"npm"}:
             return "semver"
         if (
@@ -477,7 +499,7 @@ def load_config_text(text: str, path: Path) -> LoadedConfig:
 def _problems(exc: ValidationError, where: str, data: dict[str, Any]) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in ("pypi", "npm"))]
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in _KINDS)]
         key = _dotted(loc, data)
         kind = err["type"]
         if kind == "extra_forbidden":
@@ -492,7 +514,7 @@ def _problems(exc: ValidationError, where: str, data: dict[str, Any]) -> list[Pr
                 Problem(
                     f"{key}: unknown or missing target kind",
                     where,
-                    'set kind = "pypi" or kind = "npm"',
+                    'set kind = "pypi", "npm", "github" or "gitlab"',
                 )
             )
         else:
@@ -570,11 +592,8 @@ def _allowed_keys(loc: list[Any], data: dict[str, Any]) -> list[str]:
         if isinstance(part, int):
             node = node[part] if isinstance(node, list) and part < len(node) else {}
             if model is _TARGET:
-                model = (
-                    NpmTarget
-                    if isinstance(node, dict) and node.get("kind") == "npm"
-                    else PypiTarget
-                )
+                kind = node.get("kind") if isinstance(node, dict) else None
+                model = _BY_KIND.get(str(kind), PypiTarget)
             continue
         fields = getattr(model, "model_fields", {})
         if part not in fields:
@@ -585,6 +604,13 @@ def _allowed_keys(loc: list[Any], data: dict[str, Any]) -> list[str]:
 
 
 _TARGET = object()  # the targets union: which model depends on each item's kind
+_BY_KIND: dict[str, type[BaseModel]] = {
+    "pypi": PypiTarget,
+    "npm": NpmTarget,
+    "github": GithubTarget,
+    "gitlab": GitlabTarget,
+}
+_KINDS = ("pypi", "npm", *FORGE_KINDS)
 
 
 def _model_of(annotation: Any) -> Any:

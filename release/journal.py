@@ -104,31 +104,53 @@ def summarize(journal: Journal) -> Summary | None:
 
 
 class LockHeld(ReleaseError):
-    """Another release of this project is running; wait for it or check the holder."""
+    """Another release into this repository is running; wait for it or check the holder."""
+
+
+# A holder writes its details just after it takes the lock; a contender that arrives in that
+# instant waits this long for them, so the refusal always names who holds the repository.
+_HOLDER_WAIT = 2.0
+
+
+def _holder(info_path: Path) -> str:
+    deadline = time.monotonic() + _HOLDER_WAIT
+    while True:
+        text = info_path.read_text("utf-8").strip() if info_path.exists() else ""
+        if text or time.monotonic() >= deadline:
+            return text or "holder not named: its process may have been killed just after start"
+        time.sleep(0.05)
 
 
 @contextmanager
 def release_lock(directory: Path, project: str) -> Iterator[None]:
-    """One release per project at a time; a second one is refused with the holder's details."""
-    directory.mkdir(parents=True, exist_ok=True)
-    lock_path = directory / "release.lock"
-    info_path = directory / "release.lock.info"
+    """One release per repository at a time, whatever config or project name reaches it.
+
+    `directory` is the project's state directory; the lock lives one level up, in the
+    repository's own release folder, so two configs of one repository share it. A second
+    release is refused with the holder's project, pid, host and start time.
+    """
+    shared = directory.parent
+    shared.mkdir(parents=True, exist_ok=True)
+    lock_path = shared / "release.lock"
+    info_path = shared / "release.lock.info"
     lock = FileLock(str(lock_path))
     try:
         lock.acquire(timeout=0)
     except Timeout as exc:
-        holder = info_path.read_text("utf-8").strip() if info_path.exists() else "unknown"
         raise LockHeld(
             Problem(
-                f"another release of {project} is running ({holder})",
+                f"another release into this repository is running ({_holder(info_path)})",
                 str(lock_path),
                 "wait for it to finish; the lock frees itself when that process exits",
             )
         ) from exc
     try:
-        info_path.write_text(
-            f"pid {os.getpid()} on {os.uname().nodename} since {time.strftime('%Y-%m-%d %H:%M:%S')}"
-        )
+        started = time.strftime("%Y-%m-%d %H:%M:%S")
+        info = f"{project}: pid {os.getpid()} on {os.uname().nodename} since {started}"
+        # Written whole and renamed, so a contender never reads half a line.
+        partial = info_path.with_suffix(".partial")
+        partial.write_text(info, "utf-8")
+        partial.replace(info_path)
         yield
     finally:
         info_path.unlink(missing_ok=True)

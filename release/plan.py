@@ -19,6 +19,7 @@ from release.changelog import (
 from release.commits import Analysis, Change, analyse, parser_version
 from release.config import LoadedConfig, NpmTarget, PypiTarget
 from release.errors import Problem, RepositoryError, UsageError, VersionError
+from release.forgeconfig import forge_repository, releases_url
 from release.ops import cache as commit_cache
 from release.ops.git import Git
 from release.paths import inside
@@ -67,6 +68,7 @@ class PlannedTarget:
     credentials: tuple[str, ...]
     dist_tag: str = ""
     trusted_publishing: bool = False  # OIDC first; the named variables only where it is absent
+    detail: str = ""  # forge releases: what the release will hold
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class Plan:
     commands: tuple[PlannedCommand, ...]
     targets: tuple[PlannedTarget, ...]
     notes: tuple[str, ...] = field(default=())
+    notifications: tuple[str, ...] = field(default=())  # who is told, masked
 
     def commands_by_name(self) -> dict[str, str]:
         return {c.name: c.command for c in self.commands}
@@ -195,8 +198,13 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
             else ()
         ),
         commands=tuple(_commands(loaded, version, decision.bump) if version else ()),
-        targets=tuple(_targets(loaded, version) if version else ()),
+        targets=tuple(
+            [*_targets(loaded, version), *_forges(loaded, git, version, tag)]
+            if version and tag
+            else ()
+        ),
         notes=tuple(notes),
+        notifications=tuple(_notifications(loaded)),
     )
 
 
@@ -555,7 +563,7 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
                 cfg.version.command.format(bump=bump.label, version=version.render(cfg.scheme)),
             )
         )
-    kinds = {t.kind for t in cfg.targets}
+    kinds = {t.kind for t in cfg.registries}
     if cfg.commands.build:
         out.append(PlannedCommand("deploy", "build", cfg.commands.build))
     else:
@@ -569,7 +577,7 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
     out.append(
         PlannedCommand("deploy", "push", f"git push --atomic {cfg.remote} {cfg.branch} <tag>")
     )
-    for t in cfg.targets:
+    for t in cfg.registries:
         if isinstance(t, PypiTarget):
             env = tuple(n for n in (t.username_env, t.password_env) if n)
             out.append(
@@ -596,7 +604,7 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
 
 def _targets(loaded: LoadedConfig, version: Version) -> list[PlannedTarget]:
     out = []
-    for t in loaded.config.targets:
+    for t in loaded.config.registries:
         if isinstance(t, NpmTarget):
             dist_tag = t.tag or (
                 version.semver().split("-", 1)[1].split(".")[0]
@@ -621,3 +629,40 @@ def _targets(loaded: LoadedConfig, version: Version) -> list[PlannedTarget]:
                 )
             )
     return out
+
+
+def _forges(loaded: LoadedConfig, git: Git, version: Version, tag: str) -> list[PlannedTarget]:
+    """The GitHub and GitLab releases a push would make, after the packages."""
+    cfg = loaded.config
+    if not cfg.forges:
+        return []
+    remote_url = git.run("remote", "get-url", cfg.remote, check=False).stdout.strip() or None
+    kinds = {t.kind for t in cfg.registries}
+    files = [
+        *(["sdist", "wheel"] if "pypi" in kinds else []),
+        *(["npm tarball"] if "npm" in kinds else []),
+    ]
+    out = []
+    for t in cfg.forges:
+        if not t.assets or not files:
+            assets = "no files"
+        elif t.kind == "github":
+            assets = "files: " + ", ".join(files)
+        else:
+            assets = "links to the published packages"
+        pre = " (pre-release)" if version.is_prerelease and t.kind == "github" else ""
+        out.append(
+            PlannedTarget(
+                t.name,
+                t.kind,
+                releases_url(t, forge_repository(t, remote_url)),
+                version.render(cfg.scheme),
+                (t.token_variable,),
+                detail=f"release {tag}{pre}, notes from the changelog entry, {assets}",
+            )
+        )
+    return out
+
+
+def _notifications(loaded: LoadedConfig) -> list[str]:
+    return [n.shown for n in loaded.config.notify]

@@ -15,10 +15,11 @@ from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
 from release.journal import Journal, Summary, journals, release_lock, state_dir, summarize
 from release.masking import register_env_secrets
+from release.notify import notify
 from release.ops.git import RemoteGit
 from release.ops.process import child_clock
 from release.ops.pypi import scratch_dir
-from release.phases import npm, pypi
+from release.phases import forge, npm, pypi
 from release.phases import validate as validation
 from release.phases.commit import Commit, Tag
 from release.phases.deploy import Preflight, Push, RemoteMovedOn
@@ -53,7 +54,7 @@ def pipeline(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
         if record.version_command
         else (WriteFiles("version files", Phase.VERSION, "version"),)
     )
-    targets = loaded.config.targets
+    targets = loaded.config.registries
     kinds = {t.kind for t in targets}
     build: tuple[Step, ...] = (
         *((pypi.Build(), pypi.Check()) if "pypi" in kinds else ()),
@@ -69,6 +70,9 @@ def pipeline(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
         Push(),
         *(pypi.Publish(t.name) if t.kind == "pypi" else npm.Publish(t.name) for t in targets),
         *(pypi.Verify(t.name) if t.kind == "pypi" else npm.Verify(t.name) for t in targets),
+        # Forge releases follow the verified packages, so their files are what users get.
+        *(forge.PublishRelease(t.name) for t in loaded.config.forges),
+        *(forge.VerifyRelease(t.name) for t in loaded.config.forges),
     )
 
 
@@ -105,7 +109,8 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
         report.seconds = time.monotonic() - started
         report.commands_seconds = child_clock.seconds - clock
         report.write(directory / "reports", f"{stamp}-{report.outcome.value}")
-        return report
+    notify(loaded, report, progress)  # outside the lock: a slow webhook holds up no one
+    return report
 
 
 def _incomplete_problem(last: Summary, project: str) -> Problem:
@@ -230,7 +235,7 @@ def _run(ctx: Context, *, resume: bool) -> Report:
 
 def package_names(loaded: LoadedConfig) -> tuple[str, str]:
     """(Python distribution, npm package) names the targets publish, read from the project."""
-    kinds = {t.kind for t in loaded.config.targets}
+    kinds = {t.kind for t in loaded.config.registries}
     distribution = (
         _read_name(loaded.root / "pyproject.toml", "pyproject") if "pypi" in kinds else ""
     )

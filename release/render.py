@@ -78,9 +78,11 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "credentials_env": list(t.credentials),
                 "trusted_publishing": t.trusted_publishing,
                 "dist_tag": t.dist_tag or None,
+                **({"detail": t.detail} if t.detail else {}),  # forge releases only
             }
             for t in plan.targets
         ],
+        "notifications": list(plan.notifications),
         "notes": list(plan.notes),
     }
 
@@ -152,3 +154,9 @@ def print_plan(plan: Plan, console: Console) -> None:
             f"  {escape(target.name)} ({target.kind}) {escape(mask(target.url))}  "
             f"version {target.version}{tag}  credentials from {creds}"
         )
+        if target.detail:
+            out(f"    {escape(target.detail)}")
+    if plan.notifications:
+        out("[bold]Notifications[/]")
+    for notification in plan.notifications:
+        out(f"  {escape(mask(notification))}")

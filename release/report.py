@@ -61,6 +61,8 @@ class Report:
     journal: str | None = None
     files: dict[str, str] = field(default_factory=dict)
     gates: list[dict[str, str]] = field(default_factory=list)
+    # Filled after the report is written: each webhook told, and whether it heard.
+    notifications: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def quiet(cls, project: str, version: str | None, tag: str | None, summary: str) -> Report:
@@ -96,6 +98,8 @@ class Report:
             "next_actor": self.next_actor,
             "operator_action": self.operator_action,
         }
+        if self.notifications:
+            data["notifications"] = self.notifications
         masked: dict[str, Any] = mask_data(data)
         return masked
 
@@ -160,6 +164,8 @@ class Report:
             out(f"  took {self.seconds:.1f} s ({own:.1f} s in the tool itself)")
         if self.files:
             out(f"  reports: {escape(', '.join(self.files.values()))}")
+        for sent in self.notifications:
+            out(f"  notified {escape(mask(sent['webhook']))}: {escape(mask(sent['status']))}")
         out(f"Outcome: {self.outcome.value}")
         out(f"Next actor: {escape(self.next_actor)}")
         out(f"Operator action: {escape(mask(self.operator_action))}")

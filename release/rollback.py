@@ -11,6 +11,7 @@ from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError, UsageError
 from release.journal import Summary, journals, release_lock, state_dir, summarize
 from release.masking import register_env_secrets
+from release.notify import notify
 from release.ops.git import RemoteGit
 from release.ops.pypi import scratch_dir
 from release.phases import validate as validation
@@ -122,7 +123,8 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
         report.started = stamp
         report.seconds = time.monotonic() - started
         report.write(directory / "reports", f"{stamp}-rollback-{outcome.value}")
-        return report
+    notify(loaded, report, progress)
+    return report
 
 
 def _safe_done(step: Step, ctx: Context) -> bool:

@@ -55,6 +55,9 @@ _TABLES = {
     "CustomGate": "[gates.custom]",
     "PypiTarget": '[targets] kind = "pypi"',
     "NpmTarget": '[targets] kind = "npm"',
+    "GithubTarget": '[targets] kind = "github"',
+    "GitlabTarget": '[targets] kind = "gitlab"',
+    "Notify": "[notify]",
 }
 
 

@@ -104,7 +104,7 @@ def project_status(loaded: LoadedConfig, pool: ThreadPoolExecutor) -> ProjectSta
     git.ensure_repository()
     names = package_names(loaded)
     remote = pool.submit(_remote_latest, git, loaded)
-    targets = [pool.submit(_target_state, loaded, t.name, names) for t in cfg.targets]
+    targets = [pool.submit(_target_state, loaded, t.name, names) for t in cfg.registries]
     try:
         _, file_version = read_version_files(loaded.root, cfg.version.sources())
         status.files_version = file_version.render(cfg.scheme) if file_version else None
@@ -123,7 +123,40 @@ def project_status(loaded: LoadedConfig, pool: ThreadPoolExecutor) -> ProjectSta
         status.journal_version = summary.header["record"]["version"]
         status.journal_state = summary.state
     status.drift += _drift(status, loaded)
+    status.drift += _forge_drift(status, loaded, pool)
     return status
+
+
+def _forge_drift(s: ProjectStatus, loaded: LoadedConfig, pool: ThreadPoolExecutor) -> list[str]:
+    """The forge releases beside the tags: the released tag's release, on each forge."""
+    from release.phases.forge import client  # forges only when configured
+
+    tag = s.remote_tag or s.local_tag
+    forges = loaded.config.forges
+    if not forges or tag is None:
+        return []
+
+    def one(name: str) -> TargetState:
+        state = TargetState(name, forge_kind[name])
+        try:
+            found = client(loaded, name).release(tag)
+        except ReleaseError as exc:
+            state.reachable, state.error = False, exc.problems[0].what if exc.problems else ""
+            return state
+        state.has_release = found is not None
+        state.latest = tag if found else None
+        return state
+
+    forge_kind = {t.name: t.kind for t in forges}
+    states = list(pool.map(one, forge_kind))
+    s.targets += states
+    label = {"github": "GitHub", "gitlab": "GitLab"}
+    return [
+        f"tag {tag} has no {label[t.kind]} release on {t.name}: `nox -s push -- --project "
+        f"{loaded.config.name} --resume` if its release is unfinished, else create it by hand"
+        for t in states
+        if t.reachable and t.has_release is False
+    ]
 
 
 def _drift(s: ProjectStatus, loaded: LoadedConfig) -> list[str]:

@@ -147,11 +147,11 @@ class Context:
         return path
 
     def verify_timeout(self, target: str) -> float:
-        config = next(t for t in self.loaded.config.targets if t.name == target)
+        config = next(t for t in self.loaded.config.registries if t.name == target)
         return config.verify_timeout
 
     def health_command(self, target: str) -> str:
-        config = next(t for t in self.loaded.config.targets if t.name == target)
+        config = next(t for t in self.loaded.config.registries if t.name == target)
         return config.health or self.loaded.config.commands.health
 
 

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ import pytest
 from filelock import FileLock
 from sample import Sample, index_files, make_npm_sample, make_sample
 from services import NpmRegistry, PypiServer
+
+from release.journal import LockHeld, release_lock
 
 pytestmark = pytest.mark.services
 
@@ -141,15 +144,34 @@ def test_rollback_after_a_full_release_then_release_again(
 
 
 def test_a_second_push_is_refused_while_one_runs(sample: Sample, pypi_server: PypiServer) -> None:
-    lock_dir = sample.repo.root / ".git" / "release" / sample.dist
+    # The lock is the repository's, not the project's: a release of another config of the same
+    # repository (here "shop-cli") holds it.
+    lock_dir = sample.repo.root / ".git" / "release"
     lock_dir.mkdir(parents=True)
-    (lock_dir / "release.lock.info").write_text("pid 4242 on ci-runner since 2026-11-21 10:00:00")
+    (lock_dir / "release.lock.info").write_text(
+        "shop-cli: pid 4242 on ci-runner since 2026-11-21 10:00:00"
+    )
     before = sample.world(pypi_server.simple_url)
     with FileLock(str(lock_dir / "release.lock")):
         code, _, stderr = release(sample, pypi_server, "push")
     assert code == 2
-    assert "another release of" in stderr and "pid 4242 on ci-runner" in stderr
+    assert "another release into this repository is running" in stderr
+    assert "shop-cli: pid 4242 on ci-runner" in stderr
     assert_restored(before, sample, pypi_server)
+
+
+def test_a_holder_that_just_started_is_still_named(tmp_path: Path) -> None:
+    # The instant between taking the lock and writing its details: the contender waits for them.
+    state = tmp_path / "release" / "other"
+    info = state.parent / "release.lock.info"
+    with release_lock(tmp_path / "release" / "first", "first"):
+        holder = info.read_text()
+        info.unlink()
+        threading.Timer(0.3, lambda: info.write_text(holder)).start()
+        with pytest.raises(LockHeld) as raised, release_lock(state, "other"):
+            pass
+    (problem,) = raised.value.problems
+    assert f"first: pid {os.getpid()}" in problem.what
 
 
 def test_journal_lists_releases_and_their_state(sample: Sample, pypi_server: PypiServer) -> None:

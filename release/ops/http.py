@@ -81,13 +81,20 @@ _opener = urllib.request.build_opener(_SameOriginOnly())
 
 
 def request(
-    url: str, *, data: bytes | None = None, headers: Mapping[str, str] | None = None
+    url: str,
+    *,
+    data: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    method: str | None = None,
+    timeout: float = HTTP_TIMEOUT,
 ) -> tuple[int, bytes]:
     """(status, body) of one request; an HTTP error status is an answer, not an exception."""
     # URLs come from validated configs: http(s) only.
-    req = urllib.request.Request(url, data=data, headers=dict(headers or {}))  # noqa: S310
+    req = urllib.request.Request(  # noqa: S310
+        url, data=data, headers=dict(headers or {}), method=method
+    )
     try:
-        with _opener.open(req, timeout=_timeout()) as response:
+        with _opener.open(req, timeout=min(timeout, _timeout())) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()

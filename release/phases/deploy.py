@@ -40,6 +40,8 @@ class Preflight:
         problems: list[Problem] = []
         names = (ctx.record.distribution, ctx.record.npm_package)
         for target in ctx.record.targets:
+            if target.name not in ctx.indexes and target.name not in ctx.npm:
+                continue  # a forge release: nothing to find before the tag is out
             try:
                 package, there = on_target(target.name, target.version, names, ctx.indexes, ctx.npm)
             except ReleaseError as exc:

@@ -17,6 +17,7 @@ from release.ops.npm import NpmRegistry, token_rejected
 from release.ops.npm import has_version as npm_has_version
 from release.ops.pypi import Index, credentials_rejected, default_simple_url
 from release.ops.pypi import has_version as pypi_has_version
+from release.phases.forge import validate_forges
 from release.phases.gates import GateResult, run_gates
 from release.plan import Plan
 from release.progress import Progress
@@ -33,7 +34,7 @@ class Registries:
 
 def registries_from_env(loaded: LoadedConfig) -> Registries:
     found = Registries()
-    for target in loaded.config.targets:
+    for target in loaded.config.registries:
         if isinstance(target, PypiTarget):
             trusted = target.trusted_publishing and oidc_available("pypi")
             names = [] if trusted else [n for n in (target.username_env, target.password_env) if n]
@@ -93,6 +94,7 @@ def validate(
         ("repository", lambda: _repository(plan, loaded, git)),
         ("remote", lambda: _remote(plan, loaded, git)),
         ("targets", lambda: _targets(plan, registries, names)),
+        ("forges", lambda: validate_forges(plan, loaded)),
     ]
     for name, check in checks:
         with progress.step(f"check {name}"):
@@ -218,6 +220,8 @@ def _targets(plan: Plan, registries: Registries, names: tuple[str, str]) -> list
     """Every target before the first publish: the version is new there, the credentials work."""
     problems: list[Problem] = []
     for planned in plan.targets:
+        if planned.name not in registries.indexes and planned.name not in registries.npm:
+            continue  # a forge release: checked by validate_forges
         try:
             package, there = on_target(
                 planned.name, planned.version, names, registries.indexes, registries.npm
