@@ -178,3 +178,16 @@ def insert_entry(existing: str | None, entry: str, start_string: str) -> str:
         rest = existing[title.end() :]
         return f"{title.group(1)}\n{entry}" + (f"\n{rest}" if rest else "")
     return f"{entry}\n{existing.lstrip()}"
+
+
+def has_entry(text: str | None, version: str) -> bool:
+    """Whether a hand-written changelog has a heading for `version`.
+
+    A line that starts with the version, after an optional Markdown `#`, a `[`, a `v`
+    or one word (`Version 1.2.3`, `towncrier 24.8.0 (2024-08-23)`).
+    """
+    if not text:
+        return False
+    spelled = re.escape(version)
+    heading = rf"^(?:#+\s*)?(?:[\w.\-]+\s+)?\[?v?{spelled}(?![\w\-]|\.\d)"
+    return re.search(heading, text, re.MULTILINE | re.IGNORECASE) is not None

@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="write a config for an existing repository")
     init.add_argument("--path", type=Path, required=True, metavar="DIR", help="the repository")
     init.add_argument("--name", help="the project name (default: inferred)")
+    init.add_argument(
+        "--scaffold",
+        action="store_true",
+        help="also add a towncrier setup to a project without one (new files only, listed)",
+    )
     init.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     init.add_argument("--ci", action="store_true", help="plain output")
     gates = sub.add_parser("gates", help="run the release gates alone and print their results")
@@ -104,6 +109,17 @@ def _parser() -> argparse.ArgumentParser:
             "--bump", choices=["major", "minor", "patch"], help="override the bump"
         )
         command.add_argument("--prerelease", metavar="TOKEN", help="a pre-release such as rc")
+        command.add_argument(
+            "--version",
+            dest="next_version",
+            metavar="X",
+            help="release exactly this version (checked against the scheme and the tags)",
+        )
+    plan.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="plan a release on this date (the changelog's date and CalVer's period)",
+    )
     plan.add_argument(
         "--no-changelog",
         action="store_true",
@@ -231,13 +247,32 @@ def _options(args: argparse.Namespace) -> Options:
         bump=Bump.from_label(args.bump) if args.bump else None,
         prerelease=args.prerelease,
         changelog=not getattr(args, "no_changelog", False),
+        version=getattr(args, "next_version", None),
+        date=_date(getattr(args, "date", None)),
     )
+
+
+def _date(text: str | None) -> str:
+    if text is None:
+        return ""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise UsageError(
+            Problem(f"{text!r} is not a date", "--date", "write it as YYYY-MM-DD")
+        ) from None
 
 
 def _plan(args: argparse.Namespace, console: Console) -> int:
     if getattr(args, "path", None) is not None:
         from release.detect import inferred
 
+        if not args.path.is_dir():
+            raise UsageError(
+                Problem(f"{args.path} is not a folder", "--path", "point --path at a clone")
+            )
         loaded, text = inferred(args.path)
         if not args.json:
             console.print("[bold]Inferred config[/] (save it to keep it):")
@@ -528,7 +563,7 @@ def _init(args: argparse.Namespace, console: Console) -> int:
         )
     if args.name is not None and (problem := name_problem(args.name)):
         raise UsageError(Problem(f"{problem}: {SAFE_NAME_RULE}", "--name", "choose another --name"))
-    files = init_files(args.path, config_dir(), args.name)
+    files, found = init_files(args.path, config_dir(), args.name, args.scaffold)
     config = next(iter(files))
     if problem := name_problem(config.stem):
         raise UsageError(
@@ -545,10 +580,32 @@ def _init(args: argparse.Namespace, console: Console) -> int:
     for path, text in files.items():
         write_text(path, text)
     load_config(config)  # what init wrote must load
+    added = [str(p) for p in files if p != config]
     if args.json:
-        print(json.dumps({"config": str(config), "written": [str(p) for p in files]}, indent=2))
-    else:
-        for path in files:
-            console.print(f"wrote {path}", markup=False)
-        console.print(f"next: release plan --project {config.stem}", markup=False)
+        print(
+            json.dumps(
+                {
+                    "config": str(config),
+                    "written": [str(p) for p in files],
+                    "added_to_repository": added,
+                    "inferred": {
+                        label: {"value": a.value, "why": a.why} for label, a in found.answers()
+                    },
+                    "not_inferred": found.unknown(),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    table = Table("setting", "inferred", "why", title=f"inferred from {args.path}")
+    for label, answer in found.answers():
+        shown = "-" if answer.value in (None, "", [], {}) else json.dumps(answer.value)
+        table.add_row(label, escape(shown), escape(answer.why))
+    console.print(table)
+    for item in found.unknown():
+        console.print(f"could not infer {item}", markup=False)
+    console.print(f"wrote {config}", markup=False)
+    for item in added:
+        console.print(f"added to the repository (--scaffold): {item}", markup=False)
+    console.print(f"next: release plan --project {config.stem}", markup=False)
     return 0

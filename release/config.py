@@ -36,6 +36,23 @@ class VersionSettings(_Strict):
         None, description="spelling of tags and files; default semver for npm-only projects"
     )
     major_on_zero: bool = Field(False, description="let a breaking change on 0.x go to 1.0.0")
+    source: Literal["tag", "files"] = Field(
+        "tag",
+        description="what the current version is: the newest release tag on the branch, or the "
+        "version files even where no reachable tag has it",
+    )
+    calver: str = Field(
+        "",
+        description="CalVer format (YY.MM.MICRO, YYYY.MM.DD, YY.MINOR.MICRO, ...): the next "
+        "version follows the release date; empty: SemVer-style bumps",
+    )
+
+    @field_validator("calver")
+    @classmethod
+    def _calver_format(cls, fmt: str) -> str:
+        from release.calver import check_format
+
+        return check_format(fmt)
 
     @field_validator("files")
     @classmethod
@@ -75,6 +92,11 @@ _FRAGMENT_BUMPS: dict[str, BumpLabel] = {
 
 
 class ChangelogSettings(_Strict):
+    mode: Literal["generate", "check", "none"] = Field(
+        "generate",
+        description="generate: write the entry (towncrier fragments, else commits); check: the "
+        "changelog is written by hand and must already have an entry for the version; none",
+    )
     file: str = Field("CHANGELOG.md", description="the changelog the entries go into")
     fragments: str = Field("changelog.d", description="towncrier fragments; commits when none")
     # Which fragment types decide which bump; types not listed decide nothing.

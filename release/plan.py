@@ -10,6 +10,7 @@ from pathlib import Path
 
 from release.changelog import (
     Fragments,
+    has_entry,
     has_towncrier_config,
     insert_entry,
     load_fragments,
@@ -20,11 +21,13 @@ from release.commits import Analysis, Change, analyse, parser_version
 from release.config import LoadedConfig, NpmTarget, PypiTarget
 from release.errors import Problem, RepositoryError, UsageError, VersionError
 from release.forgeconfig import forge_repository, releases_url
+from release.history import every_release, highest_on_branch, tag_glob, tag_version
 from release.ops import cache as commit_cache
 from release.ops.git import Git
 from release.paths import inside
-from release.version import TOKEN_RE, Bump, Version, canonical_token
+from release.version import TOKEN_RE, Bump, Version
 from release.versionfiles import SourceKind, VersionSource, write_npm_lockfile
+from release.versioning import State, Wanted, check_explicit_flags, decide_version
 
 # Bounded walk over non-release tags (pre-releases, unparsable) before the last release.
 _MAX_DESCRIBE = 64
@@ -38,6 +41,7 @@ class Options:
     prerelease: str | None = None
     changelog: bool = True  # False: version only (a query may stop reading history early)
     date: str = ""
+    version: str | None = None  # --version: the next version, checked against the history
 
 
 @dataclass(frozen=True)
@@ -116,22 +120,6 @@ class Plan:
         return self.next_version.render(self.scheme) if self.next_version else None
 
 
-def tag_glob(tag_format: str) -> str:
-    return tag_format.replace("{version}", "*")
-
-
-def tag_version(tag_format: str, tag: str) -> Version | None:
-    """The version a tag names under the tag format, or None if it names none."""
-    prefix, _, suffix = tag_format.partition("{version}")
-    if not tag.startswith(prefix) or not tag.endswith(suffix):
-        return None
-    core = tag[len(prefix) : len(tag) - len(suffix) if suffix else None]
-    try:
-        return Version.parse(core)
-    except VersionError:
-        return None
-
-
 def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     """Read the repository and config, decide the release, and return the frozen plan."""
     cfg = loaded.config
@@ -145,12 +133,13 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
             )
         )
     git = Git(root)
-    state = _read_state(git, loaded)
+    check_explicit_flags(options.version, options.prerelease, options.bump)
+    state, version_files = _read_state(git, loaded)
     cache_file = commit_cache.cache_path(git.git_dir())
     key = parser_version()
     cache = commit_cache.load(cache_file, key)
     known = len(cache)
-    with git.log(state.last_release) as entries:
+    with git.log(state.since) as entries:
         analysis = analyse(
             entries, stop_at_major=not options.changelog and not options.prerelease, cache=cache
         )
@@ -161,13 +150,31 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         if (root / cfg.changelog.fragments).exists() or has_towncrier_config(root)
         else None
     )
-    decision = _decide(git, loaded, options, state, analysis, fragments)
+    bump, bump_source, reasons = _decide_bump(options, analysis, fragments, cfg.changelog.bump)
+    wanted = Wanted(
+        bump,
+        bump_source,
+        reasons,
+        options.version,
+        options.bump is not None,
+        options.prerelease,
+        dt.date.fromisoformat(options.date) if options.date else dt.datetime.now(dt.UTC).date(),
+        analysis.commits_read,
+    )
+    decision = decide_version(git, cfg, state, wanted)
     version = decision.next_version
     scheme = cfg.scheme
     tag = cfg.tag_format.format(version=version.render(scheme)) if version else None
     notes = list(decision.notes)
     if tag and git.tags_matching(tag):
         notes.append(f"tag {tag} already exists in this repository: a push would refuse")
+    if version and options.changelog and _nothing_to_note(root, fragments, analysis):
+        notes.append(
+            "no news fragments and no conventional commits: like towncrier, the release "
+            "writes no changelog entry"
+        )
+    if version and (missing := missing_changelog_entry(loaded, version)):
+        notes.append(f"{missing.what}: a push would refuse")
     return Plan(
         project=cfg.name,
         config_path=str(loaded.source),
@@ -178,7 +185,7 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         current_version=state.current.render(scheme) if state.current else None,
         current_source=state.current_source,
         last_tag=state.last_release,
-        version_files=tuple(state.files),
+        version_files=tuple(version_files),
         bump=decision.bump if version else Bump.NONE,
         bump_source=decision.source,
         reasons=tuple(decision.reasons),
@@ -208,21 +215,7 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     )
 
 
-@dataclass(frozen=True)
-class _State:
-    """Where the project stands: HEAD, its release tags, its version files."""
-
-    head: str
-    nearest: str | None
-    last_release: str | None
-    files: list[VersionFileState]
-    file_version: Version | None
-    current: Version | None
-    current_source: str
-    head_tags: list[Version]
-
-
-def _read_state(git: Git, loaded: LoadedConfig) -> _State:
+def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFileState]]:
     cfg = loaded.config
     git.ensure_repository()
     head = git.head()
@@ -231,7 +224,7 @@ def _read_state(git: Git, loaded: LoadedConfig) -> _State:
             Problem("the repository has no commits", str(loaded.root), "commit the project first")
         )
     glob = tag_glob(cfg.tag_format)
-    nearest, last_release = find_tags(git, cfg.tag_format, glob)
+    nearest, last_final = find_tags(git, cfg.tag_format, glob)
     if nearest is None and git.is_shallow():
         raise RepositoryError(
             Problem(
@@ -241,73 +234,75 @@ def _read_state(git: Git, loaded: LoadedConfig) -> _State:
             )
         )
     files, file_version = read_version_files(loaded.root, cfg.version.sources())
+    every = every_release(git, cfg.tag_format)
+    highest = highest_on_branch(git, cfg.tag_format, last_final, every)
     nearest_version = tag_version(cfg.tag_format, nearest) if nearest else None
-    _check_agreement(files, file_version, nearest, nearest_version)
-    if nearest:
-        current, source = nearest_version, f"tag {nearest}"
-    elif file_version:
-        current, source = file_version, "version files (no release tag yet)"
+    if nearest_version is None or (highest and not highest.version < nearest_version):
+        # The highest release on the branch, not a floating tag (v10) nor an older one.
+        nearest_version, nearest = (highest.version, highest.tag) if highest else (None, None)
+    since = highest.tag if highest else None
+    if cfg.version.source == "files" and file_version:
+        # The files are the truth even where the release tag is not on this branch; the
+        # release commit that set them is where the new changes start, when it is newer.
+        current: Version | None = file_version
+        source = 'version files ([version].source = "files")'
+        changed = git.last_change([s.path for s in cfg.version.sources()])
+        if changed and (since is None or git.is_ancestor(since, changed)):
+            since = changed
     else:
-        current, source = None, "nothing (no release tag, no version file)"
+        if not _announces_next(file_version, nearest_version):
+            _check_agreement(files, file_version, nearest, nearest_version)
+        if nearest:
+            current, source = nearest_version, f"tag {nearest}"
+        elif file_version:
+            current, source = file_version, "version files (no release tag yet)"
+        else:
+            current, source = None, "nothing (no release tag, no version file)"
     head_tags = [v for t in git.tags_at("HEAD", glob) if (v := tag_version(cfg.tag_format, t))]
-    return _State(head, nearest, last_release, files, file_version, current, source, head_tags)
+    state = State(
+        head,
+        nearest,
+        highest.tag if highest else None,
+        since,
+        file_version,
+        current,
+        source,
+        head_tags,
+        every,
+    )
+    return state, files
 
 
-@dataclass(frozen=True)
-class _Decision:
-    bump: Bump
-    source: str
-    reasons: list[str]
-    next_version: Version | None
-    why_nothing: str
-    notes: list[str]
+def _nothing_to_note(root: Path, fragments: Fragments | None, analysis: Analysis) -> bool:
+    # A towncrier project with neither fragments nor conventional commits (its fragments
+    # consumed by an rc): towncrier itself would write nothing, so an empty entry is wrong.
+    return (
+        fragments is not None
+        and not fragments.found
+        and not analysis.changes
+        and has_towncrier_config(root)
+    )
 
 
-def _decide(
-    git: Git,
-    loaded: LoadedConfig,
-    options: Options,
-    state: _State,
-    analysis: Analysis,
-    fragments: Fragments | None,
-) -> _Decision:
-    cfg = loaded.config
-    bump, source, reasons = _decide_bump(options, analysis, fragments, cfg.changelog.bump)
-    notes: list[str] = []
-    released = tag_version(cfg.tag_format, state.last_release) if state.last_release else None
-    if any(not v.is_prerelease for v in state.head_tags) or (
-        options.prerelease and any(v.is_prerelease for v in state.head_tags)
-    ):
-        return _Decision(
-            bump, source, reasons, None, f"HEAD is already released as {state.nearest}", notes
-        )
-    if released is None and state.file_version and options.bump is None:
-        # A project that was never tagged releases the version its files carry.
-        glob = tag_glob(cfg.tag_format)
-        reasons = [
-            f"no release tag matches {glob!r}: the first release is the version in the files"
-        ]
-        version = _with_prerelease(git, cfg.tag_format, state.file_version.base, options.prerelease)
-        return _Decision(Bump.NONE, "first release", reasons, version, "", notes)
-    if bump is Bump.NONE:
-        why = (
-            f"no releasable change since {state.last_release or 'the first commit'}"
-            f" ({analysis.commits_read} commits read, none feat/fix/perf/breaking; no fragments)"
-        )
-        return _Decision(bump, source, reasons, None, why, notes)
-    start = released or Version(0, 0, 0)
-    if (
-        bump is Bump.MAJOR
-        and start.major == 0
-        and not cfg.version.major_on_zero
-        and not options.bump
-    ):
-        bump = Bump.MINOR
-        notes.append(
-            "breaking change on 0.x bumps the minor version ([version].major_on_zero = false)"
-        )
-    version = _with_prerelease(git, cfg.tag_format, start.bump(bump), options.prerelease)
-    return _Decision(bump, source, reasons, version, "", notes)
+def missing_changelog_entry(loaded: LoadedConfig, version: Version) -> Problem | None:
+    """With a hand-written changelog ([changelog].mode = "check"), the missing entry."""
+    settings = loaded.config.changelog
+    if settings.mode != "check" or version.is_prerelease:
+        return None
+    spelled = version.render(loaded.config.scheme)
+    if has_entry(_read(inside(loaded.root, settings.file, "[changelog].file")), spelled):
+        return None
+    return Problem(
+        f"{settings.file} has no entry for {spelled}",
+        "[changelog].file",
+        f"write the {spelled} entry in {settings.file} and commit it (the changelog is "
+        'written by hand: [changelog].mode = "check")',
+    )
+
+
+def _announces_next(files: Version | None, tagged: Version | None) -> bool:
+    """Files that say a pre-release above the last tag (24.8.0.dev0 after 24.7.1) lead the way."""
+    return files is not None and files.is_prerelease and (tagged is None or tagged < files)
 
 
 def find_tags(git: Git, tag_format: str, glob: str) -> tuple[str | None, str | None]:
@@ -387,7 +382,8 @@ def _check_agreement(
             f"version mismatch: {against}; {said}",
             "[version].files",
             f"set every version file to {reference} and commit, "
-            "or tag the commit that released the files' version",
+            "or tag the commit that released the files' version "
+            '(or, when release tags are made off this branch, [version] source = "files")',
         )
     )
 
@@ -424,19 +420,6 @@ def _decide_bump(
         else ("commits" if commit_bump is bump else "fragments")
     )
     return bump, source, reasons
-
-
-def _with_prerelease(git: Git, tag_format: str, base: Version, token: str | None) -> Version:
-    if not token:
-        return base
-    kind = canonical_token(token)
-    numbers = [0]
-    prefix = tag_format.split("{version}", 1)[0]
-    for tag in git.tags_matching(f"{prefix}{base.major}.{base.minor}.{base.patch}*"):
-        version = tag_version(tag_format, tag)
-        if version and version.base == base and version.pre and version.pre[0] == kind:
-            numbers.append(version.pre[1])
-    return base.with_pre(kind, max(numbers) + 1)
 
 
 def _form(source: VersionSource, scheme: str) -> str:
@@ -488,8 +471,9 @@ def _file_changes(
                 )
 
     date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
-    if options.changelog and not version.is_prerelease:
+    if options.changelog and not version.is_prerelease and cfg.changelog.mode == "generate":
         rendered = version.render(cfg.scheme)
+        quiet = _nothing_to_note(root, fragments, analysis)
         if fragments and fragments.found:
             entry = render_fragments(fragments, rendered, date, cfg.name)
             changelog = str(fragments.changelog.relative_to(root))
@@ -507,7 +491,8 @@ def _file_changes(
                 "<!-- towncrier release notes start -->",
                 "changelog from commits",
             )
-        edit(changelog, insert_entry(current_text(changelog), entry, start), why)
+        if not quiet:
+            edit(changelog, insert_entry(current_text(changelog), entry, start), why)
         for fragment in fragments.found if fragments else ():
             edit(str(fragment.path.relative_to(root)), None, "fragment consumed by the changelog")
 

@@ -11,12 +11,13 @@ from packaging.version import Version as Pep440
 
 from release.config import LoadedConfig, NpmTarget
 from release.errors import ReleaseError
+from release.history import tag_glob, tag_version
 from release.journal import journals, state_dir, summarize
 from release.ops import npm
 from release.ops.git import RemoteGit
 from release.ops.pypi import published_files
 from release.phases.validate import registries_from_env
-from release.plan import find_tags, read_version_files, tag_glob, tag_version
+from release.plan import find_tags, read_version_files
 from release.push import package_names
 from release.version import Version
 
@@ -110,8 +111,9 @@ def project_status(loaded: LoadedConfig, pool: ThreadPoolExecutor) -> ProjectSta
         status.files_version = file_version.render(cfg.scheme) if file_version else None
     except ReleaseError as exc:
         status.drift.append(f"version files unreadable: {exc.problems[0].what}")
-    nearest, _ = find_tags(git, cfg.tag_format, tag_glob(cfg.tag_format))
-    status.local_tag = nearest
+    nearest, last_final = find_tags(git, cfg.tag_format, tag_glob(cfg.tag_format))
+    # A floating tag (v10, moved to each release) is never the last release.
+    status.local_tag = nearest if nearest and tag_version(cfg.tag_format, nearest) else last_final
     try:
         status.remote_tag = remote.result()
     except ReleaseError:

@@ -111,6 +111,15 @@ CASES: list[tuple[str, Callable[[Sample, PypiServer], object], str, str]] = [
         "release the next version",
     ),
     (
+        # A release made from elsewhere (its tag never fetched): the index holds it.
+        "a higher version on the index",
+        lambda s, server: (
+            server.packages_dir / f"{s.dist.replace('-', '_')}-2.0.0.tar.gz"
+        ).write_bytes(b""),
+        "local already has",
+        "release a version above 2.0.0",
+    ),
+    (
         "missing credentials",
         lambda s, _: None,
         "TEST_PYPI_PASSWORD not set",

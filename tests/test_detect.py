@@ -44,8 +44,7 @@ def test_plan_path_infers_a_config_for_python_and_npm(tmp_path: Path) -> None:
         "pyproject.toml",
         "src/sample/__init__.py",
         "package.json",
-        "CHANGELOG.md",
-    ]
+    ]  # no changelog in the project: none is created
     text = data["inferred_config"]
     assert (
         'files = ["pyproject.toml:project.version", "src/sample/__init__.py:__version__", '
@@ -90,24 +89,24 @@ def test_several_projects_and_all(repo: Repo, tmp_path: Path) -> None:
     assert json.loads(named.stdout)["next_version"] == "0.3.1"
 
 
-def test_init_writes_a_config_and_towncrier_settings(tmp_path: Path) -> None:
+def test_init_writes_only_the_config(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "fresh")
     repo.commit("chore: init", {"pyproject.toml": PYPROJECT.format(version="0.4.0")})
     repo.tag("v0.4.0")
     repo.commit("feat: new")
+    before = repo.snapshot()
     configs = tmp_path / "configs"
     configs.mkdir()
     env = {"RELEASE_CONFIG_DIR": str(configs)}
     out = cli("init", "--path", str(repo.root), "--json", env=env)
     assert out.returncode == 0, out.stderr
-    written = json.loads(out.stdout)["written"]
-    assert str(configs / "sample.toml") in written
-    assert (repo.root / "changelog.d" / ".gitkeep").exists()
-    assert "[tool.towncrier]" in (repo.root / "pyproject.toml").read_text()
+    assert json.loads(out.stdout)["written"] == [str(configs / "sample.toml")]
+    assert repo.snapshot() == before  # nothing written into the repository
     config = (configs / "sample.toml").read_text()
     assert config.startswith("#:schema ../schema.json") and 'path = "../fresh"' in config
+    assert 'mode = "none"' in config  # no changelog: releases write none
     again = cli("init", "--path", str(repo.root), env=env)
     assert again.returncode == 2 and "already exists" in again.stderr
-    repo.commit("chore: release settings")
     plan = cli("plan", "--project", "sample", "--json", env=env)
-    assert json.loads(plan.stdout)["next_version"] == "0.5.0"
+    data = json.loads(plan.stdout)
+    assert (data["next_version"], data["files"]) == ("0.5.0", ["pyproject.toml"])

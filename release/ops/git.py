@@ -81,6 +81,42 @@ class Git:
             "for-each-ref", "--format=%(refname:strip=2)", f"refs/tags/{pattern}"
         ).split()
 
+    def tags_merged(self, pattern: str, rev: str = "HEAD") -> list[str]:
+        """Tags matching the glob on `rev`'s history (what the branch has released)."""
+        return self.out("tag", "--merged", rev, "--list", pattern).split()
+
+    def tag_dates(self, pattern: str) -> dict[str, str]:
+        """The date of each matching tag's commit (YYYY-MM-DD): when it was released, even
+        where an annotated tag was added later."""
+        date = (
+            "%(if)%(*objectname)%(then)%(*committerdate:short)%(else)%(committerdate:short)%(end)"
+        )
+        lines = self.out(
+            "for-each-ref", f"--format=%(refname:strip=2) {date}", f"refs/tags/{pattern}"
+        ).splitlines()
+        return dict(line.split(" ", 1) for line in lines if " " in line)
+
+    def last_change(self, paths: list[str]) -> str | None:
+        """The newest commit on HEAD that changed any of `paths`."""
+        return self.out("log", "-1", "--format=%H", "HEAD", "--", *paths) or None
+
+    def default_branch(self, remote: str = "origin") -> tuple[str | None, str]:
+        """The remote's HEAD branch when the clone knows it, else the checked-out one; and why."""
+        result = self.run(
+            "symbolic-ref", "-q", "--short", f"refs/remotes/{remote}/HEAD", check=False
+        )
+        name = result.stdout.strip()
+        if name.startswith(f"{remote}/"):
+            return name.removeprefix(f"{remote}/"), f"{remote}/HEAD points at {name}"
+        current = self.branch()
+        if current:
+            return current, f"no {remote}/HEAD in this clone; {current} is checked out"
+        return None, f"no {remote}/HEAD and HEAD is detached"
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        result = self.run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
+        return result.returncode == 0
+
     def tags_at(self, rev: str, pattern: str) -> list[str]:
         return self.out("tag", "--points-at", rev, "--list", pattern).split()
 
@@ -180,10 +216,6 @@ class RemoteGit(Git):
         """The commit a local tag points at, or None when there is no such tag."""
         result = self.run("rev-parse", "--verify", "-q", f"refs/tags/{tag}^{{commit}}", check=False)
         return result.stdout.strip() or None
-
-    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        result = self.run("merge-base", "--is-ancestor", ancestor, descendant, check=False)
-        return result.returncode == 0
 
     def tree(self, rev: str) -> str:
         return self.out("rev-parse", f"{rev}^{{tree}}")

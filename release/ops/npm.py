@@ -125,6 +125,16 @@ def has_version(registry: NpmRegistry, package: str, version: str) -> bool:
     return doc is not None and version in doc.get("versions", {})
 
 
+def held_versions(registry: NpmRegistry, package: str) -> set[str]:
+    """Every version the registry has, or has burned: `time` keeps unpublished ones."""
+    doc = packument(registry, package) or {}
+    times = doc.get("time", {})
+    burned = (
+        {v for v in times if v not in ("created", "modified")} if isinstance(times, dict) else set()
+    )
+    return set(doc.get("versions", {})) | burned
+
+
 def token_rejected(registry: NpmRegistry) -> bool:
     """Whether the registry refuses the token (asked with `whoami`, publishing nothing)."""
     base = registry.url if registry.url.endswith("/") else registry.url + "/"

@@ -189,6 +189,11 @@ def has_version(index: Index, distribution: str, version: str) -> bool:
     return version in published_files(index, distribution).values()
 
 
+def held_versions(index: Index, distribution: str) -> set[str]:
+    """Every version the index lists files for (deleted files are not listed)."""
+    return set(published_files(index, distribution).values())
+
+
 def wait_until_listed(
     index: Index, distribution: str, version: str, *, timeout: float
 ) -> tuple[int, float]:

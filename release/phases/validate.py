@@ -15,12 +15,15 @@ from release.ops.ci import oidc_available
 from release.ops.git import RemoteGit
 from release.ops.npm import NpmRegistry, token_rejected
 from release.ops.npm import has_version as npm_has_version
+from release.ops.npm import held_versions as npm_held_versions
 from release.ops.pypi import Index, credentials_rejected, default_simple_url
 from release.ops.pypi import has_version as pypi_has_version
+from release.ops.pypi import held_versions as pypi_held_versions
 from release.phases.forge import validate_forges
 from release.phases.gates import GateResult, run_gates
-from release.plan import Plan
+from release.plan import Plan, missing_changelog_entry
 from release.progress import Progress
+from release.version import Version
 
 
 @dataclass
@@ -110,6 +113,8 @@ def validate(
 
 def _repository(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
     problems: list[Problem] = []
+    if plan.next_version and (missing := missing_changelog_entry(loaded, plan.next_version)):
+        problems.append(missing)
     if git.branch() is None:
         # Which branches may release is a gate; that a release needs a branch is not.
         problems.append(
@@ -235,6 +240,21 @@ def _targets(plan: Plan, registries: Registries, names: tuple[str, str]) -> list
         except ReleaseError as exc:
             problems.extend(exc.problems)
             continue
+        try:
+            above = _at_or_above(planned.name, planned.version, names, registries)
+        except ReleaseError as exc:
+            problems.extend(exc.problems)
+            above = None
+        if above and not there:
+            problems.append(
+                Problem(
+                    f"{planned.name} already has {package} {above}, not below "
+                    f"{planned.version}: a release never goes backwards",
+                    f"targets.{planned.name}",
+                    f"release a version above {above} (release push --version X), or check "
+                    "that the tags of this repository hold every release",
+                )
+            )
         if there:
             problems.append(
                 Problem(
@@ -252,3 +272,24 @@ def _targets(plan: Plan, registries: Registries, names: tuple[str, str]) -> list
                 )
             )
     return problems
+
+
+def _at_or_above(
+    target: str, version: str, names: tuple[str, str], registries: Registries
+) -> str | None:
+    """The highest version `target` has (or burned) that is not below `version`, if any."""
+    distribution, npm_package = names
+    if target in registries.indexes:
+        held = pypi_held_versions(registries.indexes[target], distribution)
+    else:
+        held = npm_held_versions(registries.npm[target], npm_package)
+    planned = Version.parse(version)
+    found = []
+    for text in held:
+        try:
+            parsed = Version.parse(text)
+        except ReleaseError:
+            continue  # a spelling this tool does not release (1.0, 2!1.0) decides nothing
+        if not parsed < planned:
+            found.append(parsed)
+    return str(max(found, key=Version.sort_key)) if found else None
