@@ -7,6 +7,8 @@ where credentials went. Threads in this process; bounded: a hang waits at most H
 from __future__ import annotations
 
 import threading
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -31,11 +33,14 @@ class Hostile:
     mode: str
     redirect_to: str = ""  # for "redirect": the other origin it sends clients to
     seen: list[Seen] = field(default_factory=list)
-    # "flaky": 404 to the first `good_answers` GETs (nothing published yet), 500 after.
-    good_answers: int = 0
+    # "flaky": relays `upstream` (a real index's listing) until it lists `gone_when`,
+    # then answers 500 for good: an index that goes away right after the upload.
+    upstream: str = ""
+    gone_when: str = ""
 
     def __post_init__(self) -> None:
         self._release = threading.Event()
+        self._gone = False
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,8 +67,13 @@ class Hostile:
     def _respond(self, h: BaseHTTPRequestHandler) -> None:
         mode = self.mode
         if mode == "flaky":
-            gets = sum(1 for s in self.seen if s.method == "GET")
-            mode = "404" if gets <= self.good_answers else "500"
+            if not self._gone:
+                status, body = _fetch(self.upstream.rstrip("/") + h.path)
+                self._gone = self.gone_when in body.decode("utf-8", "replace")
+                if not self._gone:
+                    _send(h, status, body)
+                    return
+            mode = "500"
         if mode == "hang":
             self._release.wait(HANG_SECONDS)
             return
@@ -73,13 +83,8 @@ class Hostile:
             h.send_header("Content-Length", "0")
             h.end_headers()
             return
-        status = {"html": 200, "500": 500, "404": 404}[mode]
-        body = b"<!DOCTYPE html><html><body><h1>Welcome \xff\xfe</h1></body></html>"
-        h.send_response(status)
-        h.send_header("Content-Type", "text/html")
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
+        status = {"html": 200, "500": 500}[mode]
+        _send(h, status, b"<!DOCTYPE html><html><body><h1>Welcome \xff\xfe</h1></body></html>")
 
     def with_credentials(self) -> list[Seen]:
         return [s for s in self.seen if s.authorization]
@@ -98,3 +103,19 @@ class Hostile:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+
+def _send(h: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
+    h.send_response(status)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    h.wfile.write(body)
+
+
+def _fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()

@@ -100,8 +100,8 @@ def test_an_index_that_goes_away_during_verification_leaves_a_resumable_release(
     monkeypatch.setenv("TEST_PYPI_USERNAME", pypi_server.username)
     monkeypatch.setenv("TEST_PYPI_PASSWORD", pypi_server.password)
     dist = f"gone-{os.getpid()}"
-    # The listing answers "not there yet" to validation and preflight, then 500 for good.
-    with Hostile("flaky", good_answers=2) as listing:
+    # The listing relays the real one until the upload shows there, then answers 500.
+    with Hostile("flaky", upstream=pypi_server.simple_url, gone_when="1.3.0") as listing:
         sample = make_sample(
             tmp_path, dist, pypi_server.url, extra=f'simple_url = "{listing.url}"\n'
         )
