@@ -10,11 +10,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from release import __version__
 from release.config import LoadedConfig, config_dir, find_config, load_config
@@ -22,9 +18,15 @@ from release.errors import Problem, ReleaseError, UsageError
 from release.masking import mask, mask_data
 from release.names import SAFE_NAME_RULE, name_problem
 from release.plan import Options, build_plan
-from release.render import plan_to_dict, print_plan
-from release.report import Outcome, Report
 from release.version import Bump
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from release.report import Report
+
+# rich, the report and the renderer are imported where they are used: a --json plan
+# never loads them (start-up time is most of a small plan's time).
 
 # Several projects: the worst result decides the exit code (operator > failed > bad input).
 _SEVERITY = {0: 0, 2: 1, 1: 2, 3: 3}
@@ -172,11 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "verbose", False):
         _verbose_logging()
     ci = bool(args.ci) or os.environ.get("CI", "").lower() in ("1", "true")
-    console = Console(highlight=False, soft_wrap=True, no_color=ci or None, stderr=args.json)
-    errors = Console(stderr=True, highlight=False, soft_wrap=True, no_color=ci or None)
     try:
         if args.verb == "plan" or (args.verb == "push" and args.dry_run):
-            return _plan(args, console)
+            return _plan(args, ci)
+        console = _console(ci, stderr=args.json)
         if args.verb == "journal":
             return _journal(args, console)
         if args.verb == "status":
@@ -191,12 +192,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReleaseError as exc:
         if args.json:
             print(json.dumps({"error": _problems(exc), "exit_code": exc.exit_code}))
+        errors = _console(ci, stderr=True)
         errors.print("[bold red]error[/]")
         errors.print(mask(str(exc)), markup=False)
         return exc.exit_code
     except KeyboardInterrupt:
-        errors.print("interrupted", markup=False)
+        _console(ci, stderr=True).print("interrupted", markup=False)
         return 130
+
+
+def _console(ci: bool, *, stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True, no_color=ci or None, stderr=stderr)
 
 
 def _problems(exc: ReleaseError) -> list[dict[str, str]]:
@@ -265,7 +273,9 @@ def _date(text: str | None) -> str:
         ) from None
 
 
-def _plan(args: argparse.Namespace, console: Console) -> int:
+def _plan(args: argparse.Namespace, ci: bool) -> int:
+    from release.render import plan_to_dict
+
     if getattr(args, "path", None) is not None:
         from release.detect import inferred
 
@@ -275,6 +285,7 @@ def _plan(args: argparse.Namespace, console: Console) -> int:
             )
         loaded, text = inferred(args.path)
         if not args.json:
+            console = _console(ci, stderr=False)
             console.print("[bold]Inferred config[/] (save it to keep it):")
             console.print(text, markup=False)
         plans = [build_plan(loaded, _options(args))]
@@ -290,6 +301,9 @@ def _plan(args: argparse.Namespace, console: Console) -> int:
         json.dump(mask_data(out), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
+    from release.render import print_plan
+
+    console = _console(ci, stderr=False)
     for plan in plans:
         print_plan(plan, console)
     return 0
@@ -311,6 +325,7 @@ def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
         _emit([report], args, console)
         return report.exit_code
     from release.push import PushOptions, push
+    from release.report import Outcome
 
     if len(args.skip_gate) != len(args.reason) or any(not r.strip() for r in args.reason):
         raise UsageError(
@@ -343,6 +358,8 @@ def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
 
 
 def _error_report(project: str, exc: ReleaseError) -> Report:
+    from release.report import Outcome, Report
+
     return Report(
         project=project,
         version=None,
@@ -373,6 +390,8 @@ def _emit(reports: list[Report], args: argparse.Namespace, console: Console) -> 
                 )
             )
         return
+    from rich.table import Table
+
     for report in reports:
         report.print(console)
     if len(reports) > 1:
@@ -429,6 +448,9 @@ def _status(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         print(json.dumps(mask_data({"projects": [s.to_dict() for s in found]}), indent=2))
         return 0
+    from rich.markup import escape
+    from rich.table import Table
+
     for s in found:
         table = Table("where", "version", title=f"{s.project}", title_justify="left", box=None)
         table.add_row("version files", s.files_version or "-")
@@ -456,7 +478,7 @@ def _gates(args: argparse.Namespace, console: Console) -> int:
 
     loaded = _load(args)
     plan = build_plan(loaded, Options())
-    progress = Progress(Console(stderr=True), plain=True, quiet=not args.ci)
+    progress = Progress(_console(args.ci, stderr=True), plain=True, quiet=not args.ci)
     results, problems = run_gates(plan, loaded, {}, progress)
     if args.json:
         print(
@@ -470,6 +492,9 @@ def _gates(args: argparse.Namespace, console: Console) -> int:
             )
         )
     else:
+        from rich.markup import escape
+        from rich.table import Table
+
         table = Table("gate", "result", "detail", title=f"gates of {loaded.config.name}")
         for r in results:
             colour = {"passed": "green", "failed": "red"}.get(r.status, "yellow")
@@ -517,6 +542,8 @@ def _interactive(args: argparse.Namespace, ci: bool) -> bool:
 
 def _asker(console: Console) -> Any:
     from rich.prompt import Confirm
+
+    from release.render import print_plan
 
     def confirm(plan: Any) -> bool:
         print_plan(plan, console)
@@ -597,6 +624,9 @@ def _init(args: argparse.Namespace, console: Console) -> int:
             )
         )
         return 0
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table("setting", "inferred", "why", title=f"inferred from {args.path}")
     for label, answer in found.answers():
         shown = "-" if answer.value in (None, "", [], {}) else json.dumps(answer.value)

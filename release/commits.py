@@ -59,45 +59,69 @@ class Analysis:
 
 @cache
 def _parser() -> Any:
-    # Imported on first use: the parser's package is slow to import and a plan
-    # with no commits to read never needs it.
+    # Imported only for the messages the fast path cannot decide: the parser's package
+    # pulls in gitpython, and its import costs more than a whole small plan.
     from semantic_release.commit_parser.conventional.parser import ConventionalCommitParser
 
     return ConventionalCommitParser()
 
 
+# The default ConventionalCommitParser's own subject pattern, types and levels (10.x),
+# so that most messages are decided without importing it; tests/test_commits_fast.py
+# checks these against the installed parser.
+_TAG_LEVELS = {"feat": 3, "fix": 2, "perf": 2}
+_ALLOWED_TAGS = ("feat", "fix", "perf", "build", "chore", "ci", "docs", "style", "refactor", "test")
+_SUBJECT = re.compile(
+    rf"^(?P<type>{'|'.join(_ALLOWED_TAGS)})(?:\((?P<scope>[^\n]+)\))?(?P<break>!)?:\s+"
+    r"(?P<subject>[^\n]+)"
+)
+_MR_SELECTOR = re.compile(r"[\t ]+\((?:pull request )?(?P<mr_number>[#!]\d+)\)[\t ]*$")
+# Its paragraph analysis, for the breaking descriptions (semantic_release.commit_parser.util).
+_BREAKING = re.compile(r"BREAKING[ -]CHANGE:\s?(.*)")
+_NOTICE = re.compile(r"^NOTICE: (?P<notice>.+)$")
+_ISSUE = re.compile(
+    r"^(?:clos(?:e|es|ed|ing)|fix(?:es|ed|ing)?|resolv(?:e|es|ed|ing)|implement(?:s|ed|ing)?):"
+    r"[\t ]+(?P<issue_predicate>.+)[\t ]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_TRIM_ENDINGS = re.compile(r"[\r\t\f\v ]*\r?\n")
+_HYPHEN_WRAP = re.compile(r"((?<=\w)-\n(?=\w))")
+_FOOTERS = re.compile(r"^ {0,2}([\w-]*: .+)$\n?((?!\n) *[^:\n]+:)", re.MULTILINE)
+_WORD_WRAP = re.compile(r"((?<!-)\n(?![\s*-]))")
+
 _LEVELS = {0: Bump.NONE, 1: Bump.NONE, 2: Bump.PATCH, 3: Bump.MINOR, 4: Bump.MAJOR}
-_SQUASH_HEADERS = re.compile(r"^[\t ]*(?:commit [0-9a-f]+|Squashed commit of the following)", re.M)
+# The parser's own header line (`commit <sha>` alone on its line; "commit bodies" is prose).
+_SQUASH_HEADERS = re.compile(
+    r"^[\t ]*(?:commit [0-9a-f]+\r?$|Squashed commit of the following)", re.M
+)
 
 
 @cache
 def _squash_hint() -> re.Pattern[str]:
     """A later line that opens another conventional commit (a squash), as the parser sees it."""
-    types = "|".join(re.escape(t) for t in _parser().options.allowed_tags)
+    types = "|".join(re.escape(t) for t in _ALLOWED_TAGS)
     return re.compile(rf"^(?:[\t ]*[*-][\t ]+|[\t ]+)?(?:{types})\b(?:\([^\n]*\))?!?:\s", re.M)
 
 
-def _split_squashed(parser: Any, message: str) -> list[str]:
+def _split_squashed(message: str) -> list[str]:
     """The commits a message holds. Only a message whose later lines open another
     conventional commit goes through the parser's (costly) squash splitting; for the
     others it would return the message itself."""
     rest = message.partition("\n")[2]
     if rest and (_SQUASH_HEADERS.search(rest) or _squash_hint().search(rest)):
-        return list(parser.unsquash_commit_message(message)) or [message]
+        return list(_parser().unsquash_commit_message(message)) or [message]
     return [message]
 
 
 def parse_message(sha: str, message: str) -> list[Change]:
     """The conventional changes in one commit message (a squash commit may hold several)."""
-    parser = _parser()
-    messages = _split_squashed(parser, message)
     changes = []
-    for text in messages:
-        quick = _quick(parser, sha, text)
+    for text in _split_squashed(message):
+        quick = _quick(sha, text)
         if quick is not None:
             changes.extend(quick)
             continue
-        parsed = parser.parse_message(text)
+        parsed = _parser().parse_message(text)
         if parsed is None:
             continue
         subject = parsed.descriptions[0] if parsed.descriptions else ""
@@ -114,21 +138,46 @@ def parse_message(sha: str, message: str) -> list[Change]:
     return changes
 
 
-def _quick(parser: Any, sha: str, text: str) -> list[Change] | None:
-    """The parser's answer for a message with no breaking marker, from its own subject
-    pattern and type-to-level table, without its paragraph analysis (which only finds
-    breaking descriptions, issue links and notices); None: parse the message fully.
+def _quick(sha: str, text: str) -> list[Change] | None:
+    """The parser's answer from its own patterns and type-to-level table; None: a subject
+    the parser may file as a notice or an issue link, so parse the message fully.
 
-    Nearly all of a long history is such messages, so this is where the time goes.
+    Nearly all of a long history is decided here, without importing the parser; a
+    breaking message goes through the same paragraph analysis as in the parser.
     """
-    head = parser.commit_subject.match(text)
+    head = _SUBJECT.match(text)
     if head is None:
         return []  # the parser's whole-message pattern starts with this one: no match either
-    if head.group("break") or "BREAKING" in text:
+    subject = head.group("subject")
+    if _MR_SELECTOR.search(subject):  # as in the parser: stripped only when a PR is named
+        subject = _MR_SELECTOR.sub("", subject).strip()
+    if ":" in subject and (_ISSUE.search(subject) or _NOTICE.match(subject)):
         return None
-    level = _LEVELS[int(parser.options.tag_to_level.get(head.group("type"), 0))]
-    subject = parser.mr_selector.sub("", head.group("subject")).strip()
-    return [Change(sha, head.group("type"), head.group("scope") or "", subject, level)]
+    breaking: tuple[str, ...] = ()
+    if "BREAKING" in text:
+        if _BREAKING.match(subject):
+            return None  # the parser would file the subject itself as a breaking description
+        body = text[head.end() :]
+        # The parser's body is what follows a blank line right after the subject.
+        paragraphs = _paragraphs(body[2:]) if body.startswith("\n\n") else []
+        found = (m.group(1) for p in paragraphs if (m := _BREAKING.match(p)))
+        breaking = tuple(d for d in found if d)
+    if breaking or head.group("break"):
+        level = Bump.MAJOR
+    else:
+        level = _LEVELS[_TAG_LEVELS.get(head.group("type"), 0)]
+    return [Change(sha, head.group("type"), head.group("scope") or "", subject, level, breaking)]
+
+
+def _paragraphs(text: str) -> list[str]:
+    """semantic_release.commit_parser.util.parse_paragraphs, step for step."""
+    text = _HYPHEN_WRAP.sub("-", _TRIM_ENDINGS.sub("\n", text))
+    previous = ""
+    while previous != text:
+        previous, text = text, _FOOTERS.sub(r"\1\n\n\2", text)
+    return [
+        p for p in (_WORD_WRAP.sub(" ", par).strip() for par in text.strip().split("\n\n")) if p
+    ]
 
 
 # Parsed commits by id: (type, scope, subject, bump, breaking descriptions) per change.

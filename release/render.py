@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.syntax import Syntax
+from typing import TYPE_CHECKING, Any
 
 from release.errors import VersionError
 from release.masking import mask
 from release.plan import Plan
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 MAX_CHANGES = 200
 
@@ -107,6 +106,10 @@ def diff(path: str, old: str | None, new: str | None) -> str:
 
 
 def print_plan(plan: Plan, console: Console) -> None:
+    # rich only here: `--json` needs none of it (and its syntax highlighter is slow to load).
+    from rich.markup import escape
+    from rich.syntax import Syntax
+
     """The plan for a person: what, why, and every change a push would make."""
     out = console.print
     where = f"{escape(plan.root)} @ {plan.head[:12]}"

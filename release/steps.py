@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -235,8 +237,11 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
     done: list[Step] = []
     result = Execution()
     phase: Phase | None = None
+    together: tuple[Step, ...] = ()
     with stop_at_safe_points() as signals:
-        for step in steps:
+        for index, step in enumerate(steps):
+            if any(step is other for other in together):
+                continue  # ran beside the step that opened its group
             if signals:
                 if any(s.point_of_no_return for s in done):
                     ctx.journal.write("stopped", step=step.name, signal=signals[0])
@@ -257,6 +262,11 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
                 ctx.records.append(StepRecord(step.name, step.phase, StepStatus.SKIPPED, 0.0))
                 ctx.progress.info(f"{step.name}: already done")
                 done.append(step)
+                continue
+            together = () if resume else _group(steps, index)
+            if len(together) > 1:
+                if _run_together(together, ctx, done, result):
+                    return result
                 continue
             start = time.monotonic()
             try:
@@ -291,6 +301,72 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
             ctx.records.append(StepRecord(step.name, step.phase, StepStatus.DONE, took))
             done.append(step)
     return result
+
+
+def _group(steps: tuple[Step, ...], index: int) -> tuple[Step, ...]:
+    """The step at `index` and the concurrent steps right after it in the same phase."""
+    group = steps[index : index + 1]
+    if not getattr(steps[index], "concurrent", False):
+        return group
+    for step in steps[index + 1 :]:
+        if not getattr(step, "concurrent", False) or step.phase is not steps[index].phase:
+            break
+        group += (step,)
+    return group
+
+
+def _run_together(
+    group: tuple[Step, ...], ctx: Context, done: list[Step], result: Execution
+) -> bool:
+    """Independent steps (the verifications of several targets) side by side, as many at
+    once as there are cores; each journaled as it starts and ends. True when one failed:
+    then all of them, and what was done before, are rolled back."""
+    lock = threading.Lock()
+    outcomes: dict[str, tuple[float, BaseException | None, dict[str, Any]]] = {}
+
+    def one(step: Step) -> None:
+        start = time.monotonic()
+        with lock:
+            ctx.journal.write("start", step=step.name, phase=step.phase.value)
+        try:
+            _maybe_die(step.name)
+            if os.environ.get(FAIL_AT_ENV) == step.name:
+                raise InjectedFailure(Problem(f"injected failure at {step.name}"))
+            details = step.apply(ctx)
+            _maybe_die(f"{step.name}:after")
+        # Collected, not lost: the executor reports the first and rolls everything back.
+        except BaseException as exc:
+            outcomes[step.name] = (time.monotonic() - start, exc, {})
+            with lock:
+                ctx.journal.write("failed", step=step.name, error=mask(str(exc)))
+            return
+        outcomes[step.name] = (time.monotonic() - start, None, details)
+        with lock:
+            ctx.journal.write(
+                "done", step=step.name, seconds=round(outcomes[step.name][0], 3), **details
+            )
+
+    workers = max(1, min(len(group), os.cpu_count() or 1))
+    with ctx.progress.step(" + ".join(s.name for s in group)), ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, group))
+    first: tuple[Step, BaseException] | None = None
+    for step in group:
+        took, error, _ = outcomes[step.name]
+        if error is None:
+            ctx.records.append(StepRecord(step.name, step.phase, StepStatus.DONE, took))
+            continue
+        ctx.records.append(
+            StepRecord(step.name, step.phase, StepStatus.FAILED, took, _brief(error))
+        )
+        first = first or (step, error)
+    if first is None:
+        done.extend(group)
+        return False
+    result.failed_step, result.error = first[0].name, first[1]
+    result.rollback_complete = rollback([*done, *group], ctx)
+    if isinstance(first[1], KeyboardInterrupt | SystemExit):
+        raise first[1]
+    return True
 
 
 def rollback(steps: list[Step], ctx: Context) -> bool:

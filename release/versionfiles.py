@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import tomlkit
-import tomlkit.exceptions
-
 from release.errors import Problem, VersionError
 
 
@@ -94,6 +91,10 @@ def _toml_lookup(src: VersionSource, doc: Any) -> tuple[Any, str]:
 
 
 def _parse_toml(src: VersionSource, text: str) -> Any:
+    # Loaded on first use: verbs that never read a TOML version file skip its import.
+    import tomlkit
+    import tomlkit.exceptions
+
     try:
         return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
@@ -112,7 +113,7 @@ def _write_toml(src: VersionSource, text: str, new_version: str) -> str:
     doc = _parse_toml(src, text)
     node, last = _toml_lookup(src, doc)
     node[last] = new_version
-    return tomlkit.dumps(doc)
+    return str(doc.as_string())
 
 
 def _json_indent(text: str) -> str | int:

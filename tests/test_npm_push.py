@@ -99,6 +99,10 @@ def test_dual_project_publishes_both_in_config_order(
     ]
     publishes = [s["name"] for s in report["steps"] if s["name"].startswith("publish")]
     assert publishes == ["publish local", "publish npm"]
+    # The two verifications are independent: they ran side by side, each journaled.
+    assert "verify local + verify npm: ok" in stderr
+    verified = [(s["name"], s["status"]) for s in report["steps"] if s["name"].startswith("verify")]
+    assert verified == [("verify local", "done"), ("verify npm", "done")]
     assert sorted(index_files(pypi_server.simple_url, sample.dist)) == [
         f"{sample.module}-1.3.0rc1-py3-none-any.whl",
         f"{sample.module}-1.3.0rc1.tar.gz",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import sys
 import urllib.error
 import urllib.parse
@@ -210,6 +211,29 @@ def wait_until_listed(
     )
 
 
+def uv_binary() -> str | None:
+    """uv, from its PyPI package (a dependency of this one) or else on PATH; None: use pip.
+
+    uv creates and fills an environment in a fraction of pip's time, with the same result.
+    """
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def build_command(source: Path, out: Path, *, installer: str | None = None) -> list[str]:
+    """`python -m build` for sdist and wheel; its isolated environment filled by uv when
+    installed, by pip where it is not (`installer` forces one)."""
+    chosen = installer or ("uv" if uv_binary() else "pip")
+    return [
+        *(sys.executable, "-m", "build", "--sdist", "--wheel", "--installer", chosen),
+        *("--outdir", str(out), str(source)),
+    ]
+
+
 def isolated_pip_env() -> dict[str, str]:
     """An environment in which pip sees this index alone: no config files, no extra indexes."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
@@ -222,22 +246,46 @@ def isolated_pip_env() -> dict[str, str]:
     return env
 
 
-def install_in_fresh_venv(index: Index, requirement: str, where: Path) -> Path:
+def isolated_uv_env() -> dict[str, str]:
+    """uv's counterpart of isolated_pip_env: no uv.toml or pyproject settings, no UV_* or
+    PIP_* variable from the user, no cache (the files come from the index), no downloads
+    of Python builds."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
+    env.update(
+        UV_NO_CONFIG="1",
+        UV_NO_CACHE="1",
+        UV_PYTHON_DOWNLOADS="never",
+        UV_NO_PROGRESS="1",
+        UV_KEYRING_PROVIDER="disabled",
+    )
+    return env
+
+
+def install_in_fresh_venv(
+    index: Index, requirement: str, where: Path, *, installer: str | None = None
+) -> Path:
     """Install `requirement` from the index alone into a new venv; return its bin directory.
 
-    The index URL, which may carry credentials, reaches pip through its environment (never
-    the command line); no config file and no other PIP_* variable is seen.
+    The index URL, which may carry credentials, reaches the installer through its
+    environment (never the command line); no config file and no other PIP_*/UV_* variable
+    is seen. uv when installed, pip otherwise (`installer` forces one).
     """
     venv = where / "venv"
-    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
-    env = {**isolated_pip_env(), "PIP_INDEX_URL": _with_credentials(index)}
-    run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", requirement],
-        env=env,
-        inherit_env=False,
-        timeout=600,
-    )
+    uv = uv_binary() if installer != "pip" else None
+    if uv is not None:
+        env = {**isolated_uv_env(), "UV_DEFAULT_INDEX": _with_credentials(index)}
+        run(
+            [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
+            env=env,
+            inherit_env=False,
+        )
+        command = [uv, "pip", "install", "--quiet", "--python", str(python), requirement]
+    else:
+        run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+        env = {**isolated_pip_env(), "PIP_INDEX_URL": _with_credentials(index)}
+        command = [sys.executable, "-m", "pip", "--python", str(python), "install", requirement]
+    run(command, env=env, inherit_env=False, timeout=600)
     return venv / "bin"
 
 

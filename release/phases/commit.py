@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import git as gitpython
-
 from release.steps import Context, Phase
 
 
@@ -32,6 +30,8 @@ class Commit:
         return False
 
     def apply(self, ctx: Context) -> dict[str, Any]:
+        import git as gitpython  # loaded when a release commits: status and plans never need it
+
         repo = gitpython.Repo(ctx.root)
         written = [f.path for f in ctx.record.files if f.new is not None]
         if ctx.record.version_command:
@@ -79,6 +79,8 @@ class Tag:
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         assert ctx.record.release_sha
+        import git as gitpython
+
         repo = gitpython.Repo(ctx.root)
         repo.create_tag(
             ctx.record.tag,

@@ -107,6 +107,8 @@ class Verify(TargetStep):
     """`npm view NAME@VERSION` answers, and the package installs from that registry and loads."""
 
     verb: ClassVar[str] = "verify"
+    # Read-only and independent of the other targets' verifications: run beside them.
+    concurrent: ClassVar[bool] = True
 
     def done(self, ctx: Context) -> bool:
         return False  # read-only: always run it again

@@ -12,6 +12,7 @@ from release.config import PYPI_UPLOAD_HOSTS
 from release.errors import Problem, ReleaseError
 from release.ops.process import run, run_shell
 from release.ops.pypi import (
+    build_command,
     has_version,
     install_in_fresh_venv,
     remove_release,
@@ -57,19 +58,7 @@ class Build:
                 )
             shutil.copytree(built, out, dirs_exist_ok=True)
         else:
-            run(
-                [
-                    sys.executable,
-                    "-m",
-                    "build",
-                    "--sdist",
-                    "--wheel",
-                    "--outdir",
-                    str(out),
-                    str(source),
-                ],
-                timeout=900,
-            )
+            run(build_command(source, out), timeout=900)
         files = sorted(p for p in out.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
         if not files:
             raise ReleaseError(
@@ -151,6 +140,8 @@ class Verify(TargetStep):
     """The exact version is listed, installs from that index alone, imports, and is healthy."""
 
     verb: ClassVar[str] = "verify"
+    # Read-only and independent of the other targets' verifications: run beside them.
+    concurrent: ClassVar[bool] = True
 
     def done(self, ctx: Context) -> bool:
         return False  # verification is read-only: always run it again

@@ -1,0 +1,133 @@
+"""Fast by construction: a plan loads only what it needs, and the commit fast path
+answers exactly as python-semantic-release's parser does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import write_config
+from gitrepo import Repo
+
+from release import commits
+
+# Modules a `--json` plan must never load: each costs more than a small plan's whole budget.
+HEAVY = ("rich", "git", "semantic_release", "towncrier", "twine", "build", "filelock")
+
+
+def test_fast_grammar_is_the_parsers_own() -> None:
+    from semantic_release.commit_parser.conventional.parser import ConventionalCommitParser
+
+    parser = ConventionalCommitParser()
+    assert commits._SUBJECT.pattern == parser.commit_subject.pattern
+    assert commits._SUBJECT.flags == parser.commit_subject.flags
+    assert commits._MR_SELECTOR.pattern == parser.mr_selector.pattern
+    assert tuple(parser.options.allowed_tags) == commits._ALLOWED_TAGS
+    levels = {tag: int(level) for tag, level in parser.options.tag_to_level.items()}
+    assert {t: commits._TAG_LEVELS.get(t, 0) for t in commits._ALLOWED_TAGS} == levels
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "feat(core): a thing (#123)",
+        "fix: a bug\n\nWith a body that says more.\n\nRefs: #12",
+        "docs: words",
+        "perf(io)!: faster, incompatible",
+        "feat: x\n\nBREAKING CHANGE: the old flag is gone",
+        "not a conventional commit",
+        "chore(release): 1.2.3",
+        "feat: one\n\n* fix: squashed inside",
+    ],
+)
+def test_fast_path_answers_as_the_parser(message: str) -> None:
+    parser = commits._parser()
+    expected = []
+    for text in parser.unsquash_commit_message(message) or [message]:
+        parsed = parser.parse_message(text)
+        if parsed is not None:
+            expected.append((parsed.type, parsed.scope, commits._LEVELS[int(parsed.bump)]))
+    got = [(c.type, c.scope, c.bump) for c in commits.parse_message("0" * 40, message)]
+    assert got == expected
+
+
+EDGES = [
+    "feat!: drop the old flag",
+    "feat(api)!: drop it\n\nBREAKING CHANGE: the flag is gone",
+    "fix: x\n\nBREAKING CHANGE: first\n\nBREAKING-CHANGE: second",
+    "fix: x\n\nBREAKING CHANGE:",
+    "fix: x\nBREAKING CHANGE: not a body (no blank line)",
+    "refactor: x\n\nwrapped text that\ngoes on\n\nBREAKING CHANGE: wrapped\nover two lines",
+    "docs: BREAKING news in the subject only",
+    "feat: BREAKING CHANGE: in the subject",
+    "fix: closes: #12",
+    "fix: NOTICE: look",
+    "feat: x\n\nRefs: #1\nBREAKING CHANGE: after a footer",
+    "perf: x\r\n\r\nBREAKING CHANGE: windows line ends\r\n",
+    "chore: x\n\n  BREAKING CHANGE: indented",
+    "feat(scope with space)!: y (#99)",
+]
+
+
+def _full(message: str) -> list[tuple[str, str, str, object, tuple[str, ...]]]:
+    parsed = commits._parser().parse_message(message)
+    if parsed is None:
+        return []
+    subject = parsed.descriptions[0] if parsed.descriptions else ""
+    level = commits._LEVELS[int(parsed.bump)]
+    return [(parsed.type, parsed.scope, subject, level, tuple(parsed.breaking_descriptions))]
+
+
+def test_fast_path_decides_as_the_parser_on_many_messages() -> None:
+    """The benchmark's generated messages (breaking ones made common) and the edge cases."""
+    import random
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from history import conventional_message
+
+    rng = random.Random(7)
+    messages = [conventional_message(rng, n)[0] for n in range(1000)]
+    messages += [m.replace(": ", "!: ", 1) for m in messages[:100]]
+    messages += [m + "\n\nBREAKING CHANGE: gone" for m in messages[100:200]]
+    undecided = 0
+    for message in [*messages, *EDGES]:
+        quick = commits._quick("0" * 40, message)
+        if quick is None:
+            undecided += 1
+            continue
+        got = [(c.type, c.scope, c.subject, c.bump, c.breaking) for c in quick]
+        assert got == _full(message), message
+    assert undecided <= 3  # only subjects the parser files as a notice, an issue or a break
+
+
+def test_json_plan_imports_no_heavy_module(repo: Repo) -> None:
+    for n in range(5):
+        repo.commit(f"feat: feature {n}", {f"f{n}.txt": str(n)})
+    repo.commit("fix(core): a fix (#7)", {"g.txt": "g"})
+    config = write_config(repo)
+    script = (
+        "import json, sys\n"
+        "from release.cli import main\n"
+        f"code = main(['plan', '--config', {str(config)!r}, '--json'])\n"
+        "print(json.dumps({'code': code, 'modules': sorted(sys.modules)}), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    result = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert result["code"] == 0, proc.stderr
+    assert json.loads(proc.stdout)["next_version"] == "1.3.0"
+    loaded = [m for m in result["modules"] if m.split(".")[0] in HEAVY or m in HEAVY]
+    assert loaded == []
+
+
+def test_human_plan_still_renders(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    from release.cli import main
+
+    repo.commit("feat: visible", {"v.txt": "v"})
+    assert main(["plan", "--config", str(write_config(repo))]) == 0
+    assert "1.3.0" in capsys.readouterr().out
