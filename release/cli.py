@@ -487,6 +487,7 @@ def _gates(args: argparse.Namespace, console: Console) -> int:
                     "project": loaded.config.name,
                     "gates": [r.to_dict() for r in results],
                     "passed": not problems,
+                    "problems": [mask(str(p)) for p in problems],
                 },
                 indent=2,
             )
@@ -500,6 +501,8 @@ def _gates(args: argparse.Namespace, console: Console) -> int:
             colour = {"passed": "green", "failed": "red"}.get(r.status, "yellow")
             table.add_row(r.name, f"[{colour}]{r.status}[/]", escape(mask(r.detail)))
         console.print(table)
+        for problem in problems:
+            console.print(f"  - {escape(mask(str(problem)))}")
     return 2 if problems else 0
 
 

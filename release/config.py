@@ -129,7 +129,11 @@ class DocsSettings(_Strict):
 
 class Gate(_Strict):
     enabled: bool = True
-    skippable: bool = Field(False, description="may be skipped with --skip-gate NAME --reason")
+    skippable: bool = Field(
+        True,
+        description="may be skipped with --skip-gate NAME --reason (the reason goes in the "
+        "report); false forbids skipping",
+    )
 
 
 class BranchGate(Gate):
@@ -152,7 +156,8 @@ class SecretsGate(Gate):
 class CredentialFilesGate(Gate):
     files: list[str] = Field(
         default_factory=lambda: [".pypirc", ".npmrc", ".env"],
-        description="files that hold credentials: each must be mode 0600 when present",
+        description="files that may hold credentials: a tracked one must hold none written "
+        "out (a ${VAR} reference is fine), a local one must be mode 0600",
     )
 
     @field_validator("files")
@@ -167,7 +172,9 @@ class CustomGate(_Strict):
     name: str = Field(min_length=1)
     command: str = Field(min_length=1, description="must exit 0; run in the project's directory")
     why: str = ""
-    skippable: bool = False
+    skippable: bool = Field(
+        True, description="may be skipped with --skip-gate NAME --reason; false forbids it"
+    )
 
 
 class Gates(_Strict):
@@ -238,8 +245,13 @@ class PypiTarget(_Strict):
         120.0, gt=0, le=3600, description="seconds to wait for the listing"
     )
     health: str = Field("", description="after install from this index; default commands.health")
+    dependency_index: str | None = Field(
+        None,
+        description="where verification installs the release's dependencies from (a simple "
+        "index URL); default: your own pip configuration. The release comes from url only",
+    )
 
-    @field_validator("url", "simple_url")
+    @field_validator("url", "simple_url", "dependency_index")
     @classmethod
     def _is_url(cls, url: str | None) -> str | None:
         return _check_url(url) if url is not None else None
@@ -280,11 +292,21 @@ class NpmTarget(_Strict):
     provenance: bool = Field(False, description="npm provenance, where the CI supports it")
     verify_timeout: float = Field(120.0, gt=0, le=3600, description="seconds to wait for npm view")
     health: str = Field("", description="after install from this registry; default commands.health")
+    dependency_registry: str | None = Field(
+        None,
+        description="where packing and verification install dependencies from; default: "
+        "your own npm configuration. The release comes from registry only",
+    )
 
     @field_validator("registry")
     @classmethod
     def _is_url(cls, url: str) -> str:
         return _check_url(url)
+
+    @field_validator("dependency_registry")
+    @classmethod
+    def _is_dependency_url(cls, url: str | None) -> str | None:
+        return _check_url(url) if url is not None else None
 
     @field_validator("token_env")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ from release.config import LoadedConfig, NpmTarget, PypiTarget
 from release.errors import Problem, RepositoryError, UsageError, VersionError
 from release.forgeconfig import forge_repository, releases_url
 from release.history import every_release, highest_on_branch, tag_glob, tag_version
+from release.npm_package import choose_manager, needs_install
 from release.ops import cache as commit_cache
+from release.ops.artifacts import expand
 from release.ops.git import Git
 from release.paths import inside
 from release.version import TOKEN_RE, Bump, Version
@@ -479,7 +482,7 @@ def _file_changes(
             changelog = str(fragments.changelog.relative_to(root))
             start = fragments.start_string
             why = f"changelog from {len(fragments.found)} fragments (towncrier)"
-        else:
+        elif _keeps_changelog(loaded):
             entry = render_commits(
                 list(analysis.changes),
                 rendered,
@@ -491,7 +494,9 @@ def _file_changes(
                 "<!-- towncrier release notes start -->",
                 "changelog from commits",
             )
-        if not quiet:
+        else:
+            changelog = ""
+        if changelog and not quiet:
             edit(changelog, insert_entry(current_text(changelog), entry, start), why)
         for fragment in fragments.found if fragments else ():
             edit(str(fragment.path.relative_to(root)), None, "fragment consumed by the changelog")
@@ -523,6 +528,13 @@ def _mentions(version: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.\-]){re.escape(version)}(?![\w\-]|\.\d)")
 
 
+def _keeps_changelog(loaded: LoadedConfig) -> bool:
+    """A changelog from commits is written only where one is kept: a project that never had
+    one (and names none in its config) does not get one from a release."""
+    changelog = loaded.config.changelog
+    return "file" in changelog.model_fields_set or (loaded.root / changelog.file).exists()
+
+
 def _read(path: Path) -> str | None:
     # Bytes decoded as they are: CRLF files stay CRLF through edits and restores.
     try:
@@ -550,7 +562,9 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
         )
     kinds = {t.kind for t in cfg.registries}
     if cfg.commands.build:
-        out.append(PlannedCommand("deploy", "build", cfg.commands.build))
+        tag = cfg.tag_format.replace("{version}", version.render(cfg.scheme))
+        build = expand(cfg.commands.build, version.render(cfg.scheme), tag)
+        out.append(PlannedCommand("deploy", "build", build, ("RELEASE_VERSION", "RELEASE_TAG")))
     else:
         if "pypi" in kinds:
             out.append(
@@ -558,7 +572,7 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
             )
             out.append(PlannedCommand("deploy", "check", "python -m twine check <dist>/*"))
         if "npm" in kinds:
-            out.append(PlannedCommand("deploy", "build", "npm pack --pack-destination <dist>"))
+            out += _npm_pack_commands(loaded.root)
     out.append(
         PlannedCommand("deploy", "push", f"git push --atomic {cfg.remote} {cfg.branch} <tag>")
     )
@@ -584,6 +598,20 @@ def _commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[Planne
             )
     if cfg.commands.health:
         out.append(PlannedCommand("deploy", "health", cfg.commands.health))
+    return out
+
+
+def _npm_pack_commands(root: Path) -> list[PlannedCommand]:
+    """How the package manager the project uses will pack it (install first for pack scripts)."""
+    try:
+        manifest = json.loads((root / "package.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    manager = choose_manager(manifest, {p.name for p in root.iterdir()})
+    out = []
+    if needs_install(manifest):
+        out.append(PlannedCommand("deploy", "install", " ".join(manager.install())))
+    out.append(PlannedCommand("deploy", "build", " ".join(manager.pack("<dist>"))))
     return out
 
 

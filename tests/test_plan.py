@@ -321,3 +321,13 @@ def test_ci_summary_goes_to_the_github_job_summary(repo: Repo, tmp_path: Path) -
     assert out.returncode == 0, out.stderr
     text = summary.read_text()
     assert "# Release report: sample" in text and "- Outcome: nothing_to_release" in text
+
+
+def test_a_project_without_a_changelog_gets_none(
+    repo: Repo, plan: Callable[..., dict[str, Any]]
+) -> None:
+    repo.commit("fix: a bug")
+    result = plan(write_config(repo), "--bump", "patch")
+    assert (result["next_version"], result["files"]) == ("1.2.1", ["pyproject.toml", "README.md"])
+    named = write_config(repo, '\n[changelog]\nfile = "CHANGELOG.md"\n')
+    assert "CHANGELOG.md" in plan(named, "--bump", "patch")["files"]

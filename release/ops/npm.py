@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from release.errors import CommandError, Problem
+from release.errors import CommandError, Problem, ReleaseError
 from release.masking import mask
+from release.npm_package import Offers, choose_manager, needs_install, offers
 from release.ops import scratch
 from release.ops.http import (
     NotARegistry,
@@ -55,34 +56,86 @@ def npm_config(registry: NpmRegistry) -> Iterator[dict[str, str]]:
     directory = scratch.make("npm")
     try:
         userconfig = directory / ".npmrc"
-        parts = urllib.parse.urlsplit(registry.url)
-        scope = f"//{parts.netloc}{parts.path if parts.path.endswith('/') else parts.path + '/'}"
         fd = os.open(userconfig, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(f"registry={registry.url}\n")
             if registry.token:
                 # npm expands ${VAR} in .npmrc from its environment.
-                handle.write(f"{scope}:_authToken=${{{TOKEN_VAR}}}\n")
+                handle.write(f"{_scope(registry)}:_authToken=${{{TOKEN_VAR}}}\n")
         token = {TOKEN_VAR: registry.token} if registry.token else {}
         yield {
             **token,
             "npm_config_userconfig": str(userconfig),
             "npm_config_registry": registry.url,
-            "npm_config_update_notifier": "false",
-            "npm_config_fund": "false",
-            "npm_config_audit": "false",
-            "npm_config_cache": str(directory / "cache"),
             "npm_config_globalconfig": str(directory / "global-npmrc"),
-            # npm retries a dead registry for over a minute by default: fail fast instead.
-            "npm_config_fetch_retries": "1",
-            "npm_config_fetch_retry_mintimeout": "1000",
-            "npm_config_fetch_retry_maxtimeout": "3000",
-            "npm_config_fetch_timeout": "60000",
+            "npm_config_cache": str(directory / "cache"),
+            **_QUIET_AND_QUICK,
             # Our commit and tag are the only ones: npm version must not make its own.
             "npm_config_git_tag_version": "false",
         }
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+_QUIET_AND_QUICK = {
+    "npm_config_update_notifier": "false",
+    "npm_config_fund": "false",
+    "npm_config_audit": "false",
+    # npm retries a dead registry for over a minute by default: fail fast instead.
+    "npm_config_fetch_retries": "1",
+    "npm_config_fetch_retry_mintimeout": "1000",
+    "npm_config_fetch_retry_maxtimeout": "3000",
+    "npm_config_fetch_timeout": "60000",
+}
+
+
+def _scope(registry: NpmRegistry) -> str:
+    parts = urllib.parse.urlsplit(registry.url)
+    return f"//{parts.netloc}{parts.path if parts.path.endswith('/') else parts.path + '/'}"
+
+
+@contextmanager
+def install_config(
+    registry: NpmRegistry, where: Path, dependencies: str | None
+) -> Iterator[dict[str, str]]:
+    """The environment a verifying install in `where` runs in, and its token, removed after.
+
+    The user's own npm config stays in force, so dependencies come from where the user
+    gets them (or from `dependencies`, a registry URL); a 0600 project config in `where`
+    names the target's token variable, scoped to the target's host only: the token itself
+    stays in the environment, never in a file.
+    """
+    where.mkdir(parents=True, exist_ok=True)
+    npmrc = where / ".npmrc"
+    cache = scratch.make("npm-cache")
+    try:
+        fd = os.open(npmrc, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            if registry.token:
+                handle.write(f"{_scope(registry)}:_authToken=${{{TOKEN_VAR}}}\n")
+        token = {TOKEN_VAR: registry.token} if registry.token else {}
+        # A fresh cache: what is installed really comes from the registries.
+        yield {
+            **token,
+            **dependency_env(dependencies),
+            **_QUIET_AND_QUICK,
+            "npm_config_cache": str(cache),
+        }
+    finally:
+        npmrc.unlink(missing_ok=True)
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def dependency_env(dependencies: str | None) -> dict[str, str]:
+    """What npm adds to the user's environment to install a project's own dependencies."""
+    env = {
+        "npm_config_update_notifier": "false",
+        "npm_config_fund": "false",
+        "npm_config_audit": "false",
+    }
+    if dependencies:
+        env["npm_config_registry"] = dependencies
+    return env
 
 
 def packument(registry: NpmRegistry, package: str) -> dict[str, Any] | None:
@@ -153,13 +206,54 @@ def token_rejected(registry: NpmRegistry) -> bool:
     return not answer.get("username")
 
 
-def pack(source: Path, dest: Path, env: dict[str, str]) -> Path:
+def pack(source: Path, dest: Path, env: dict[str, str], *, dependencies: str | None) -> Path:
+    """Pack the project the way its package manager would, into one tarball in `dest`.
+
+    When packing runs scripts (prepack, prepare) and the project has dependencies, they are
+    installed first, with the lockfile when there is one: `del-cli: not found` otherwise.
+    """
+    manifest = _manifest(source / "package.json")
+    manager = choose_manager(manifest, {p.name for p in source.iterdir()})
+    tool = _tool(manager.name)
+    if needs_install(manifest):
+        run(
+            [*tool, *manager.install()[1:]],
+            cwd=source,
+            env=dependency_env(dependencies),
+            timeout=900,
+        )
     dest.mkdir(parents=True, exist_ok=True)
-    result = run(
-        ["npm", "pack", "--json", "--pack-destination", str(dest)], cwd=source, env=env, timeout=600
+    run([*tool, *manager.pack(str(dest))[1:]], cwd=source, env=env, timeout=600)
+    tarballs = sorted(dest.glob("*.tgz"))
+    if len(tarballs) != 1:
+        raise ReleaseError(
+            Problem(
+                f"{manager.name} pack left {len(tarballs)} tarballs in {dest}",
+                "npm pack",
+                "check the package's pack scripts",
+            )
+        )
+    return tarballs[0]
+
+
+def _tool(name: str) -> list[str]:
+    """pnpm or yarn as installed, or through corepack (bundled with Node) when not."""
+    if name == "npm" or shutil.which(name):
+        return [name]
+    if shutil.which("corepack"):
+        return ["corepack", name]
+    raise ReleaseError(
+        Problem(
+            f"the project packs with {name}, which is not installed",
+            "package.json",
+            f"install {name} (or run `corepack enable`), then resume the release",
+        )
     )
-    info = json.loads(result.stdout)
-    return dest / str(info[0]["filename"])
+
+
+def _manifest(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data
 
 
 def publish(
@@ -231,31 +325,75 @@ def wait_until_viewable(
     )
 
 
-def install_and_load(
+def install_release(
     registry: NpmRegistry, package: str, version: str, where: Path, env: dict[str, str]
-) -> Path:
-    """Install the exact version from this registry into a fresh folder and load it."""
+) -> dict[str, Any]:
+    """Install the exact version's tarball from this registry into a fresh folder.
+
+    The release comes from the registry's own tarball URL, so only it comes from the
+    target; its dependencies come from the registry `env` configures. Returns the
+    installed package.json.
+    """
+    doc = packument(registry, package) or {}
+    tarball = doc.get("versions", {}).get(version, {}).get("dist", {}).get("tarball")
+    if not tarball:
+        raise RegistryError(
+            Problem(
+                f"{registry.name} lists no tarball for {package}@{version}",
+                registry.name,
+                "check the registry, then resume the release",
+            )
+        )
     where.mkdir(parents=True, exist_ok=True)
     (where / "package.json").write_text('{"name": "release-verify", "private": true}\n')
     run(
-        [
-            "npm",
-            "install",
-            f"{package}@{version}",
-            "--registry",
-            registry.url,
-            "--no-save",
-            "--ignore-scripts",
-        ],
+        ["npm", "install", str(tarball), "--no-save", "--ignore-scripts"],
         cwd=where,
         env=env,
         timeout=600,
     )
-    script = (
-        f"const p = {json.dumps(package)};"
-        "try { require(p); } catch (e) {"
-        " if (e.code !== 'ERR_REQUIRE_ESM') throw e;"
-        " import(p).catch((err) => { console.error(err); process.exit(1); }); }"
-    )
-    run(["node", "-e", script], cwd=where, env=env, timeout=120)
-    return where / "node_modules" / ".bin"
+    installed = _manifest(where / "node_modules" / package / "package.json")
+    if installed.get("version") != version:
+        raise ReleaseError(
+            Problem(
+                f"installed {package} {installed.get('version')}, not {version}",
+                registry.name,
+                "check the registry's tarball for this version",
+            )
+        )
+    return installed
+
+
+def check_offers(
+    package: str, manifest: dict[str, Any], where: Path, env: dict[str, str]
+) -> Offers:
+    """Load what the installed package offers: its entry, its commands, its declared files."""
+    root = where / "node_modules" / package
+    found = offers(manifest, {p.name for p in root.iterdir()})
+    if found.entry:
+        script = (
+            f"const p = {json.dumps(found.entry)};"
+            "try { require(p); } catch (e) {"
+            " if (e.code !== 'ERR_REQUIRE_ESM' && e.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED'"
+            " && e.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;"
+            " import(p).catch((err) => { console.error(err); process.exit(1); }); }"
+        )
+        run(["node", "-e", script], cwd=where, env=env, timeout=120)
+    for command in found.bins:
+        run([str(where / "node_modules" / ".bin" / command), "--help"], cwd=where, timeout=60)
+    missing = [f for f in found.files if not _present(root, f)]
+    if missing:
+        raise ReleaseError(
+            Problem(
+                f"{package} declares files it does not contain: {', '.join(missing)}",
+                "package.json",
+                "build them before packing (a prepack script) or fix files/types/exports",
+            )
+        )
+    return found
+
+
+def _present(root: Path, pattern: str) -> bool:
+    if any(c in pattern for c in "*?["):
+        return any(root.glob(pattern))
+    return (root / pattern).exists()

@@ -262,13 +262,21 @@ def isolated_uv_env() -> dict[str, str]:
 
 
 def install_in_fresh_venv(
-    index: Index, requirement: str, where: Path, *, installer: str | None = None
+    index: Index,
+    requirement: str,
+    where: Path,
+    *,
+    installer: str | None = None,
+    dependencies: str | None = None,
 ) -> Path:
     """Install `requirement` from the index alone into a new venv; return its bin directory.
 
-    The index URL, which may carry credentials, reaches the installer through its
-    environment (never the command line); no config file and no other PIP_*/UV_* variable
-    is seen. uv when installed, pip otherwise (`installer` forces one).
+    The release itself comes from the index alone: the index URL, which may carry
+    credentials, reaches the installer through its environment (never the command line);
+    no config file and no other PIP_*/UV_* variable is seen. uv when installed, pip
+    otherwise (`installer` forces one). Its dependencies come from `dependencies` (an index
+    URL), or from the user's own configuration when None: an index holding only the
+    release must not fail a release that has dependencies.
     """
     venv = where / "venv"
     python = venv / "bin" / "python"
@@ -280,13 +288,41 @@ def install_in_fresh_venv(
             env=env,
             inherit_env=False,
         )
-        command = [uv, "pip", "install", "--quiet", "--python", str(python), requirement]
+        command = [uv, "pip", "install", "--quiet", "--python", str(python)]
+        deps_env = dependency_uv_env(index, dependencies)
     else:
         run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
         env = {**isolated_pip_env(), "PIP_INDEX_URL": _with_credentials(index)}
-        command = [sys.executable, "-m", "pip", "--python", str(python), "install", requirement]
-    run(command, env=env, inherit_env=False, timeout=600)
+        command = [sys.executable, "-m", "pip", "--python", str(python), "install"]
+        deps_env = dependency_pip_env(dependencies)
+    run([*command, "--no-deps", requirement], env=env, inherit_env=False, timeout=600)
+    # The release is installed now: only what it requires is resolved and added.
+    run([*command, requirement], env=deps_env, timeout=600)
     return venv / "bin"
+
+
+def dependency_uv_env(index: Index, dependencies: str | None) -> dict[str, str]:
+    """What uv adds to the user's environment (and uv config) to add a release's dependencies.
+
+    The target comes first (uv takes each package from the first index that has it, so the
+    installed release stays the target's), then `dependencies`, or the user's own indexes:
+    UV_* settings, else the PIP_INDEX_URL / PIP_EXTRA_INDEX_URL a pip user has set.
+    """
+    env = {"UV_NO_PROGRESS": "1", "UV_PYTHON_DOWNLOADS": "never"}
+    extra = os.environ.get("UV_INDEX") or os.environ.get("PIP_EXTRA_INDEX_URL", "")
+    env["UV_INDEX"] = f"{_with_credentials(index)} {extra}".strip()
+    default = dependencies or os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("PIP_INDEX_URL")
+    if default:
+        env["UV_DEFAULT_INDEX"] = default
+    return env
+
+
+def dependency_pip_env(dependencies: str | None) -> dict[str, str]:
+    """What pip adds to the user's environment to fetch a release's dependencies."""
+    env = {"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
+    if dependencies:
+        env["PIP_INDEX_URL"] = dependencies
+    return env
 
 
 def wheel_top_level(wheel: Path) -> list[str]:

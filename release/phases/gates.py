@@ -12,8 +12,10 @@ from functools import partial
 from pathlib import Path
 
 from release.config import LoadedConfig
+from release.credentials import literal_credentials
 from release.errors import CommandError, Problem, UsageError
 from release.masking import mask
+from release.ops.artifacts import expand
 from release.ops.git import Git
 from release.ops.process import run_shell
 from release.plan import Plan
@@ -23,7 +25,7 @@ from release.progress import Progress
 @dataclass(frozen=True)
 class GateResult:
     name: str
-    status: str  # passed, failed, skipped, off
+    status: str  # passed, failed, skipped, off, empty (enabled, but nothing to check)
     detail: str
     why: str = ""
 
@@ -36,6 +38,7 @@ class GateResult:
 class _Outcome:
     ok: bool
     detail: str
+    empty: bool = False  # the gate had nothing to check, and says so rather than "passed"
 
 
 def run_gates(
@@ -58,7 +61,9 @@ def run_gates(
             gates.build.enabled,
             gates.build.skippable,
             "the build command passes",
-            lambda: _command(loaded, cfg.commands.build, "build"),
+            lambda: _command(
+                loaded, _expanded(cfg.commands.build, plan), "build", _release_env(plan)
+            ),
         ),
         (
             "branch",
@@ -99,8 +104,8 @@ def run_gates(
             "credential_files",
             gates.credential_files.enabled,
             gates.credential_files.skippable,
-            "credential files are readable by their owner only",
-            lambda: _credential_files(loaded.root, gates.credential_files.files),
+            "no credential written out in a tracked file; local ones readable by their owner",
+            lambda: _credential_files(git, loaded.root, gates.credential_files.files),
         ),
     ]
     for custom in gates.custom:
@@ -143,7 +148,8 @@ def run_gates(
                 continue
         with progress.step(f"gate {name}"):
             outcome = gate_check()
-        results.append(GateResult(name, "passed" if outcome.ok else "failed", outcome.detail, why))
+        status = "passed" if outcome.ok else "failed"
+        results.append(GateResult(name, "empty" if outcome.empty else status, outcome.detail, why))
         if not outcome.ok:
             problems.append(
                 Problem(
@@ -163,15 +169,32 @@ _FIXES = {
     "the allow-list baseline (detect-secrets scan --baseline FILE)",
     "changelog": "add a changelog fragment (or a conventional commit) for this release",
     "fragments": "rename the fragment to a known type, or add the type to [tool.towncrier]",
-    "credential_files": "chmod 600 the files named",
+    "credential_files": "move each credential named out of the file (npm reads "
+    "`//registry.npmjs.org/:_authToken=${NPM_TOKEN}` from the environment), rotate it, and "
+    "commit; chmod 600 the local files named",
 }
 
 
-def _command(loaded: LoadedConfig, command: str, what: str) -> _Outcome:
+def _expanded(command: str, plan: Plan) -> str:
+    if not command or not plan.next_version_str or not plan.tag:
+        return command
+    return expand(command, plan.next_version_str, plan.tag)
+
+
+def _release_env(plan: Plan) -> dict[str, str]:
+    if not plan.next_version_str or not plan.tag:
+        return {}
+    return {"RELEASE_VERSION": plan.next_version_str, "RELEASE_TAG": plan.tag}
+
+
+def _command(
+    loaded: LoadedConfig, command: str, what: str, env: dict[str, str] | None = None
+) -> _Outcome:
     if not command:
-        return _Outcome(True, f"no {what} command configured")
+        # The release's own build (phase 5) still checks every artifact before the push.
+        return _Outcome(True, f"checks nothing: no {what} command configured", empty=True)
     try:
-        run_shell(command, cwd=loaded.root)
+        run_shell(command, cwd=loaded.root, env=env)
     except CommandError as exc:
         tail = "\n".join(exc.output.strip().splitlines()[-15:])
         return _Outcome(False, f"`{command}` exited {exc.returncode}\n{tail}".rstrip())
@@ -188,12 +211,25 @@ def _branch(git: Git, allowed: list[str]) -> _Outcome:
 
 
 def _secrets(git: Git, loaded: LoadedConfig, since: str | None, allowlist: str) -> _Outcome:
+    """Secrets on the lines added since the last release (every line on a first release)."""
     # Imported here: detect-secrets loads its plugins at import, and only this gate needs it.
     from detect_secrets.core.secrets_collection import SecretsCollection
     from detect_secrets.settings import default_settings
 
+    added: dict[str, set[int]] | None = None
     if since:
-        names = git.out("diff", "--name-only", "--diff-filter=AMR", f"{since}..HEAD").splitlines()
+        added = added_lines(
+            git.out(
+                "-c",
+                "core.quotePath=false",
+                "diff",
+                "-U0",
+                "--no-color",
+                "--no-ext-diff",
+                f"{since}..HEAD",
+            )
+        )
+        names = sorted(added)
     else:
         names = git.out("ls-files").splitlines()
     allowed = _baseline(loaded.root / allowlist)
@@ -210,10 +246,36 @@ def _secrets(git: Git, loaded: LoadedConfig, since: str | None, allowlist: str) 
         rel = os.path.relpath(filename, loaded.root)
         if (rel, secret.secret_hash) in allowed:
             continue
+        if added is not None and secret.line_number not in added.get(rel, set()):
+            continue  # a line this release did not change
         found.append(f"{rel}:{secret.line_number} ({secret.type})")
     if found:
         return _Outcome(False, "possible secrets: " + ", ".join(sorted(found)))
-    return _Outcome(True, f"{len(names)} changed files scanned")
+    if added is None:
+        return _Outcome(True, f"{len(names)} files scanned (first release)")
+    lines = sum(len(v) for k, v in added.items() if k in names)
+    return _Outcome(True, f"{lines} lines added in {len(names)} files scanned")
+
+
+def added_lines(diff: str) -> dict[str, set[int]]:
+    """File -> numbers of the lines a `git diff -U0` adds (in the new version of the file).
+
+    >>> added_lines("+++ b/a.py\\n@@ -1,0 +2,2 @@\\n+x\\n+y\\n+++ /dev/null\\n@@ -1 +0,0 @@")
+    {'a.py': {2, 3}}
+    """
+    found: dict[str, set[int]] = {}
+    current: str | None = None
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            target = line[4:].rstrip("\t")  # git ends a name holding spaces with a tab
+            current = target[2:] if target.startswith("b/") else None
+        elif line.startswith("@@ ") and current is not None:
+            new = line.split(" ")[2]  # +START[,COUNT]
+            start, _, count = new[1:].partition(",")
+            lines = range(int(start), int(start) + int(count or 1))
+            if lines:
+                found.setdefault(current, set()).update(lines)
+    return found
 
 
 def _baseline(path: Path) -> set[tuple[str, str]]:
@@ -274,13 +336,27 @@ def _versions(plan: Plan) -> _Outcome:
     return _Outcome(True, f"{said}; last tag {plan.last_tag or 'none'}")
 
 
-def _credential_files(root: Path, files: list[str]) -> _Outcome:
-    loose = []
-    for name in files:
-        path = root / name
-        if path.is_file() and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            loose.append(f"{name} (mode {stat.S_IMODE(path.stat().st_mode):04o})")
-    if loose:
-        return _Outcome(False, "readable by others: " + ", ".join(loose))
+def _credential_files(git: Git, root: Path, files: list[str]) -> _Outcome:
+    """A tracked file is judged by what it holds (git stores no 0600); a local one by its mode."""
     present = [n for n in files if (root / n).is_file()]
-    return _Outcome(True, f"{len(present)} present, all 0600" if present else "none present")
+    tracked = set(git.out("ls-files", "--", *present).splitlines()) if present else set()
+    written, loose = [], []
+    for name in present:
+        path = root / name
+        if name in tracked:
+            written += literal_credentials(name, path.read_text("utf-8", errors="replace"))
+        elif path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            loose.append(f"{name} (mode {stat.S_IMODE(path.stat().st_mode):04o})")
+    if written or loose:
+        said = []
+        if written:
+            said.append("credentials written out in tracked files: " + ", ".join(written))
+        if loose:
+            said.append("readable by others: " + ", ".join(loose))
+        return _Outcome(False, "; ".join(said))
+    if not present:
+        return _Outcome(True, "none present")
+    kinds = [
+        f"{n} (tracked, no credential in it)" if n in tracked else f"{n} (0600)" for n in present
+    ]
+    return _Outcome(True, ", ".join(kinds))

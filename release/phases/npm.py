@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from release.config import NpmTarget
 from release.ops import npm
+from release.ops.artifacts import build_env, check_versions
 from release.ops.ci import oidc_available
 from release.ops.process import run_shell
 from release.steps import Context, Phase, TargetStep
@@ -23,7 +24,8 @@ def _target(ctx: Context, name: str) -> NpmTarget:
 
 @dataclass
 class Pack:
-    """`npm pack` of exactly the release commit's tree; the tarball is kept with the journal."""
+    """The release commit's tree packed as its package manager would; the tarball (checked to
+    carry the planned version) is kept with the journal."""
 
     name: str = "npm pack"
     phase: Phase = Phase.DEPLOY
@@ -35,9 +37,13 @@ class Pack:
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         source = ctx.export_release()
-        registry = next(iter(ctx.npm.values()))
-        with npm.npm_config(registry) as env:
-            tarball = npm.pack(source, ctx.scratch / "npm-pack", env)
+        name = next(iter(ctx.npm))
+        dependencies = _target(ctx, name).dependency_registry
+        version = ctx.record.target_version(name)
+        # The project's own scripts run here: they get the version, never a publish token.
+        env = {**npm.dependency_env(dependencies), **build_env("", version, ctx.record.tag)}
+        tarball = npm.pack(source, ctx.scratch / "npm-pack", env, dependencies=dependencies)
+        check_versions([tarball], version, pep440=False)
         ctx.keep_artifacts(KIND, [tarball])
         return {"artifacts": ctx.record.artifacts}
 
@@ -104,7 +110,8 @@ class Publish(TargetStep):
 
 @dataclass
 class Verify(TargetStep):
-    """`npm view NAME@VERSION` answers, and the package installs from that registry and loads."""
+    """`npm view NAME@VERSION` answers, the release installs from that registry (its
+    dependencies from the user's), and what it offers works: entry, commands, files."""
 
     verb: ClassVar[str] = "verify"
     # Read-only and independent of the other targets' verifications: run beside them.
@@ -117,12 +124,18 @@ class Verify(TargetStep):
         registry = ctx.npm[self.target]
         package = ctx.record.npm_package
         version = ctx.record.target_version(self.target)
+        dependencies = _target(ctx, self.target).dependency_registry
         with npm.npm_config(registry) as env:
             attempts, waited = npm.wait_until_viewable(
                 registry, package, version, env, timeout=ctx.verify_timeout(self.target)
             )
-            where = ctx.fresh_dir(f"verify-{self.target}")
-            bin_dir = npm.install_and_load(registry, package, version, where, env)
+        where = ctx.fresh_dir(f"verify-{self.target}")
+        with npm.install_config(registry, where, dependencies) as env:
+            manifest = npm.install_release(registry, package, version, where, env)
+            offered = npm.check_offers(package, manifest, where, env)
+        if offered.nothing:
+            ctx.progress.warn(f"{package}@{version}: installed; it declares nothing to load")
+        bin_dir = where / "node_modules" / ".bin"
         health = ctx.health_command(self.target)
         if health:
             path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -133,6 +146,9 @@ class Verify(TargetStep):
             "viewable_after_checks": attempts,
             "viewable_after_seconds": round(waited, 2),
             "health": bool(health),
+            "loaded": offered.entry,
+            "commands": list(offered.bins),
+            "files": list(offered.files),
         }
 
     def undo(self, ctx: Context) -> str | None:

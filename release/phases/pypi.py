@@ -8,8 +8,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from release.config import PYPI_UPLOAD_HOSTS
+from release.config import PYPI_UPLOAD_HOSTS, PypiTarget
 from release.errors import Problem, ReleaseError
+from release.ops.artifacts import build_env, check_versions, expand
 from release.ops.process import run, run_shell
 from release.ops.pypi import (
     build_command,
@@ -30,7 +31,9 @@ KIND = "pypi"
 class Build:
     """sdist and wheel built from exactly the release commit's tree, in an isolated environment.
 
-    The artifacts are kept with the journal, so a resumed release uploads the very same files.
+    The build is told the version (dynamic-version backends find no tag in the export), and
+    every artifact must carry it. The artifacts are kept with the journal, so a resumed
+    release uploads the very same files.
     """
 
     name: str = "build"
@@ -44,9 +47,11 @@ class Build:
     def apply(self, ctx: Context) -> dict[str, Any]:
         source = ctx.export_release()
         out = ctx.scratch / "dist"
+        record = ctx.record
+        env = build_env(record.distribution, _pypi_version(ctx), record.tag)
         command = ctx.loaded.config.commands.build
         if command:
-            run_shell(command, cwd=source)
+            run_shell(expand(command, record.version, record.tag), cwd=source, env=env)
             built = source / "dist"
             if not built.is_dir():
                 raise ReleaseError(
@@ -58,7 +63,7 @@ class Build:
                 )
             shutil.copytree(built, out, dirs_exist_ok=True)
         else:
-            run(build_command(source, out), timeout=900)
+            run(build_command(source, out), env=env, timeout=900)
         files = sorted(p for p in out.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
         if not files:
             raise ReleaseError(
@@ -68,12 +73,18 @@ class Build:
                     "check the project's build backend settings",
                 )
             )
+        check_versions(files, _pypi_version(ctx), pep440=True)
         ctx.keep_artifacts(KIND, files)
         return {"artifacts": ctx.record.artifacts}
 
     def undo(self, ctx: Context) -> str | None:
         ctx.drop_artifacts(KIND)
         return None
+
+
+def _pypi_version(ctx: Context) -> str:
+    """The version PyPI-compatible targets get (PEP 440 spelling of the release)."""
+    return next(t.version for t in ctx.record.targets if t.kind == KIND)
 
 
 @dataclass
@@ -154,7 +165,11 @@ class Verify(TargetStep):
             index, project, version, timeout=ctx.verify_timeout(self.target)
         )
         where = ctx.fresh_dir(f"verify-{self.target}")
-        bin_dir = install_in_fresh_venv(index, f"{project}=={version}", where)
+        config = next(t for t in ctx.loaded.config.targets if t.name == self.target)
+        assert isinstance(config, PypiTarget)
+        bin_dir = install_in_fresh_venv(
+            index, f"{project}=={version}", where, dependencies=config.dependency_index
+        )
         wheels = [a for a in ctx.artifacts(KIND) if a.suffix == ".whl"]
         modules = wheel_top_level(wheels[0]) if wheels else []
         if modules:

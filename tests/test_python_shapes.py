@@ -1,0 +1,209 @@
+"""Python projects as they really are, released end to end to a local pypiserver: versions
+from setuptools-scm and hatch-vcs, an artifact with the wrong version stopped before the push,
+and dependencies that the target index does not hold."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitrepo import Repo
+from sample import index_files, tiny_wheel
+from services import PypiServer
+
+from release.cli import main
+
+pytestmark = pytest.mark.services
+_names = itertools.count()
+
+BACKENDS = {
+    "setuptools-scm": """\
+        [build-system]
+        requires = ["setuptools>=69", "setuptools-scm>=8"]
+        build-backend = "setuptools.build_meta"
+
+        [tool.setuptools_scm]
+        """,
+    "hatch-vcs": """\
+        [build-system]
+        requires = ["hatchling", "hatch-vcs"]
+        build-backend = "hatchling.build"
+
+        [tool.hatch.version]
+        source = "vcs"
+
+        [tool.hatch.build.targets.wheel]
+        packages = ["src/{module}"]
+        """,
+}
+
+
+def project(base: Path, backend: str, *, dependencies: list[str] | None = None) -> Repo:
+    """A dynamic-version project (the tag is its version) released as 1.2.0, one fix since."""
+    dist = f"shape-{os.getpid()}-{next(_names)}"
+    module = dist.replace("-", "_")
+    remote = base / f"{dist}.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo = Repo(base / dist)
+    pyproject = textwrap.dedent(BACKENDS[backend]).format(module=module) + textwrap.dedent(
+        f"""
+        [project]
+        name = "{dist}"
+        dynamic = ["version"]
+        requires-python = ">=3.11"
+        dependencies = {json.dumps(dependencies or [])}
+        """
+    )
+    repo.commit(
+        "chore: initial import",
+        {
+            "pyproject.toml": pyproject,
+            f"src/{module}/__init__.py": '"""Shape."""\n',
+            ".gitignore": "dist/\n*.egg-info/\n",
+        },
+    )
+    repo.tag("v1.2.0")
+    repo.git("remote", "add", "origin", remote.as_uri())
+    repo.git("push", "-q", "origin", "main", "v1.2.0")
+    repo.git("branch", "-q", "--set-upstream-to=origin/main")
+    repo.commit("fix: handle empty input")
+    repo.git("push", "-q", "origin", "main")
+    return repo
+
+
+def config(repo: Repo, index: str, extra: str = "") -> Path:
+    path = repo.root.parent / f"{repo.root.name}.toml"
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            name = "{repo.root.name}"
+            path = "{repo.root.name}"
+
+            [version]
+            files = []
+
+            [[targets]]
+            name = "local"
+            kind = "pypi"
+            url = "{index}"
+            username_env = "TEST_PYPI_USERNAME"
+            password_env = "TEST_PYPI_PASSWORD"
+            """
+        )
+        + textwrap.dedent(extra)
+    )
+    return path
+
+
+@pytest.fixture
+def push(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pypi_server: PypiServer
+) -> Callable[..., tuple[int, dict[str, Any]]]:
+    monkeypatch.setenv("TEST_PYPI_USERNAME", pypi_server.username)
+    monkeypatch.setenv("TEST_PYPI_PASSWORD", pypi_server.password)
+
+    def run(path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+        code = main(["push", "--config", str(path), "--json", "--ci", *args])
+        out = capsys.readouterr()
+        assert pypi_server.password not in out.out + out.err
+        return code, json.loads(out.out)
+
+    return run
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_dynamic_version_build_gets_the_release_version(
+    tmp_path: Path, pypi_server: PypiServer, push: Callable[..., Any], backend: str
+) -> None:
+    repo = project(tmp_path, backend)
+    code, report = push(config(repo, pypi_server.url))
+    assert code == 0, report
+    assert (report["version"], report["targets"][0]["status"]) == ("1.2.1", "verified")
+    module = repo.root.name.replace("-", "_")
+    assert sorted(index_files(pypi_server.simple_url, repo.root.name)) == [
+        f"{module}-1.2.1-py3-none-any.whl",
+        f"{module}-1.2.1.tar.gz",
+    ]
+    assert "refs/tags/v1.2.1" in repo.git("ls-remote", "--tags", "origin")
+
+
+def test_an_artifact_with_another_version_stops_before_the_push(
+    tmp_path: Path, pypi_server: PypiServer, push: Callable[..., Any]
+) -> None:
+    repo = project(tmp_path, "setuptools-scm")
+    before = repo.git("rev-parse", "HEAD")
+    # A build that ignores what it is told: it pins its own version.
+    pin = f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{repo.root.name.replace('-', '_').upper()}"
+    build = f"env {pin}=0.0.1 {sys.executable} -m build --outdir dist ."
+    path = config(repo, pypi_server.url, f"\n[commands]\nbuild = {json.dumps(build)}\n")
+    code, report = push(path)
+    assert code == 1, report
+    assert "the build did not produce version 1.2.1" in report["problems"][0]
+    assert "0.0.1" in report["problems"][0]
+    assert report["summary"].endswith(
+        "before anything left the machine: the repository is as it was"
+    )
+    assert index_files(pypi_server.simple_url, repo.root.name) == []
+    assert repo.git("rev-parse", "HEAD") == before
+    assert "v1.2.1" not in repo.git("ls-remote", "--tags", "origin") + repo.git("tag", "-l")
+
+
+@pytest.fixture
+def second_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PypiServer]:
+    """An index holding the dependencies only (the target holds only the release)."""
+    with PypiServer(tmp_path_factory.mktemp("deps-index")) as server:
+        yield server
+
+
+def test_dependencies_come_from_their_own_index(
+    tmp_path: Path,
+    pypi_server: PypiServer,
+    second_index: PypiServer,
+    push: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dep = f"shape-dep-{os.getpid()}-{next(_names)}"
+    wheel = tiny_wheel(tmp_path, dep, "2.0.0")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            second_index.url,
+            str(wheel),
+        ],
+        env=second_index.twine_env(),
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    repo = project(tmp_path, "setuptools-scm", dependencies=[f"{dep}>=2"])
+    module = dep.replace("-", "_")
+    extra = f"""
+    dependency_index = "{second_index.simple_url}"
+
+    [commands]
+    health = "python -c 'import {module}'"
+    """
+    code, report = push(config(repo, pypi_server.url, extra))
+    assert code == 0, report
+    assert report["targets"][0]["status"] == "verified"
+    assert index_files(pypi_server.simple_url, dep) == []  # the target holds only the release
+    # Without the key, the user's own pip configuration is the dependency source.
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", second_index.simple_url)
+    repo.commit("fix: another")
+    repo.git("push", "-q", "origin", "main")
+    code, report = push(config(repo, pypi_server.url))
+    assert (code, report["version"]) == (0, "1.2.2"), report
