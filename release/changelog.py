@@ -13,9 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from release.commits import Change
+from release.commits import Analysis
 from release.config import ChangelogSettings
-from release.errors import ConfigError, Problem
+from release.errors import ConfigError, Problem, UsageError
+from release.notes import Forge, render_entry, render_notes
 from release.paths import inside, no_links_under
 
 
@@ -127,57 +128,164 @@ def render_fragments(fragments: Fragments, version: str, date: str, name: str) -
     return rendered
 
 
-_SECTIONS = (
-    ("breaking", "Breaking changes"),
-    ("feat", "Features"),
-    ("fix", "Bug fixes"),
-    ("perf", "Performance"),
-    ("revert", "Reverts"),
-)
+@dataclass(frozen=True)
+class Entry:
+    """The release's changelog entry, its notes, and where it goes."""
+
+    text: str
+    notes: str  # from commits: the entry without its title (e.g. a forge release's body)
+    changelog: str
+    start: str
+    markdown: bool
+    why: str
+    consumed: tuple[str, ...] = ()
 
 
-def render_commits(changes: list[Change], version: str, date: str, markdown: bool) -> str:
-    """Release notes from conventional commits, grouped by type (newest first within a group)."""
-    groups: dict[str, list[str]] = {key: [] for key, _ in _SECTIONS}
-    for change in changes:
-        scope = (
-            f"**{change.scope}:** "
-            if change.scope and markdown
-            else (f"{change.scope}: " if change.scope else "")
+_START = "<!-- towncrier release notes start -->"
+_RST_START = ".. towncrier release notes start"
+
+
+def compose_entry(
+    settings: ChangelogSettings,
+    root: Path,
+    name: str,
+    version: str,
+    date: str,
+    analysis: Analysis,
+    fragments: Fragments | None,
+    *,
+    forge: Forge | None,
+    existing: str | None,
+    allow_empty: bool,
+) -> Entry | None:
+    """The entry from fragments when there are any, else from the commits, in the
+    changelog's format (by its suffix); a UsageError when it would say nothing,
+    unless that is allowed (then None: no entry)."""
+    if fragments and fragments.found:
+        path = str(fragments.changelog.relative_to(root))
+        text = render_fragments(fragments, version, date, name)
+        return Entry(
+            text,
+            text,
+            path,
+            fragments.start_string,
+            not path.endswith(".rst"),
+            f"changelog from {len(fragments.found)} fragments (towncrier)",
+            tuple(str(f.path.relative_to(root)) for f in fragments.found),
         )
-        line = f"- {scope}{change.subject} ({change.short})"
-        if change.breaking:
-            groups["breaking"].extend(f"- {text} ({change.short})" for text in change.breaking)
-        if change.type in groups:
-            groups[change.type].append(line)
-    title = f"{version} ({date})"
-    out = [f"## {title}" if markdown else f"{title}\n{'=' * len(title)}", ""]
-    for key, heading in _SECTIONS:
-        if groups[key]:
-            out += [f"### {heading}" if markdown else f"{heading}\n{'-' * len(heading)}", ""]
-            out += [*groups[key], ""]
-    return "\n".join(out)
+    path = settings.file
+    markdown = not path.lower().endswith((".rst", ".rest"))
+    title, section = ("=", "-") if markdown else rst_styles(existing)
+    body = render_notes(analysis.changes, forge, markdown=markdown, section=section)
+    if not body and not allow_empty:
+        raise UsageError(
+            Problem(
+                f"the release {version} has no notes: no news fragment and no commit that is "
+                f"a feature, fix or breaking change ({analysis.commits_read} commits read)",
+                f"{settings.file} / {settings.fragments}/",
+                f"add a news fragment to {settings.fragments}/ saying what changed, "
+                "or pass --allow-empty-notes to release with an empty entry",
+            )
+        )
+    if not body:
+        return None  # allowed: like towncrier with nothing to say, no entry at all
+    text = render_entry(version, date, body, markdown=markdown, title=title, section=section)
+    start = _START if markdown else _RST_START
+    return Entry(text, body, path, start, markdown, "changelog from commits")
 
 
-def insert_entry(existing: str | None, entry: str, start_string: str) -> str:
-    """The changelog with `entry` added where towncrier would add it.
+def insert_entry(existing: str | None, entry: str, start_string: str, *, markdown: bool) -> str:
+    """The changelog with `entry` added where a maintainer would add it.
 
-    After the start marker when there is one; otherwise after a leading title
-    line (`# Changelog`) or at the top.
+    After towncrier's start marker when there is one. Otherwise after the
+    document's title and the labels and introduction under it: just before the
+    newest release's heading (and the labels that belong to it), or at the end
+    of a changelog that has none yet.
     """
     entry = entry.rstrip() + "\n"
-    if not existing:
+    if not existing or not existing.strip():
         return entry
     marker = start_string.rstrip("\n")
     if marker and marker in existing:
         head, body = existing.split(marker, 1)
         body = body.lstrip()
         return f"{head.rstrip()}\n\n{marker}\n\n{entry}" + (f"\n{body}" if body else "")
-    title = re.match(r"\A(#[^#\n][^\n]*\n|[^\n]+\n=+\n)\s*", existing)
-    if title:
-        rest = existing[title.end() :]
-        return f"{title.group(1)}\n{entry}" + (f"\n{rest}" if rest else "")
-    return f"{entry}\n{existing.lstrip()}"
+    lines = existing.splitlines(keepends=True)
+    heads = _md_headings(lines) if markdown else [h.start for h in _rst_headings(lines)]
+    if not heads:
+        return f"{entry}\n{existing.lstrip()}"
+    titled = not markdown or lines[heads[0]].startswith("# ")
+    if titled and len(heads) == 1:
+        return f"{existing.rstrip()}\n\n{entry}"
+    at = heads[1] if titled else heads[0]
+    if not markdown:
+        # Labels (`.. _v1.2.0:`) and comments just above a section belong to it.
+        while at > 0 and (not lines[at - 1].strip() or lines[at - 1].startswith(".. ")):
+            at -= 1
+        while at < len(lines) and not lines[at].strip():
+            at += 1
+    before = "".join(lines[:at]).rstrip()
+    after = "".join(lines[at:])
+    return (f"{before}\n\n" if before else "") + f"{entry}\n{after}"
+
+
+def _md_headings(lines: list[str]) -> list[int]:
+    out, fenced = [], False
+    for i, line in enumerate(lines):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{1,6}\s", line):
+            out.append(i)
+    return out
+
+
+@dataclass(frozen=True)
+class _RstHeading:
+    start: int  # the overline's line when there is one
+    char: str
+    overline: bool
+
+
+_ADORNMENT = re.compile(r"""^([=\-~^"'`#*+:._])\1*\s*$""")
+
+
+def _rst_headings(lines: list[str]) -> list[_RstHeading]:
+    out: list[_RstHeading] = []
+    i = 0
+    while i + 1 < len(lines):
+        text, under = lines[i].rstrip(), lines[i + 1].rstrip()
+        adorned = _ADORNMENT.match(under)
+        if (
+            text.strip()
+            and not _ADORNMENT.match(text)
+            and adorned
+            and len(under) >= len(text.strip())
+        ):
+            over = i > 0 and lines[i - 1].rstrip() == under
+            out.append(_RstHeading(i - 1 if over else i, under[0], over))
+            i += 2
+            continue
+        i += 1
+    return out
+
+
+def rst_styles(existing: str | None) -> tuple[str, str]:
+    """Underline characters for a release's title and its sections, as the file uses them."""
+    headings = _rst_headings((existing or "").splitlines(keepends=True))
+    styles = [(h.char, h.overline) for h in headings]
+    release = styles[1] if len(styles) > 1 else None
+    if release is None or release[1]:
+        used = {s[0] for s in styles if not s[1]}
+        title = next(c for c in "=-~^\"'+" if c not in used)
+    else:
+        title = release[0]
+    later = [s for s in styles[2:] if not s[1] and s[0] != title]
+    section = (
+        later[0][0]
+        if later
+        else next(c for c in "-~^\"'+" if c != title and (c, False) not in styles[:1])
+    )
+    return title, section
 
 
 def has_entry(text: str | None, version: str) -> bool:

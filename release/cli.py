@@ -112,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--prerelease", metavar="TOKEN", help="a pre-release such as rc")
         command.add_argument(
+            "--allow-empty-notes",
+            action="store_true",
+            help="release even when no fragment or commit gives the changelog a note",
+        )
+        command.add_argument(
             "--version",
             dest="next_version",
             metavar="X",
@@ -255,6 +260,7 @@ def _options(args: argparse.Namespace) -> Options:
         bump=Bump.from_label(args.bump) if args.bump else None,
         prerelease=args.prerelease,
         changelog=not getattr(args, "no_changelog", False),
+        allow_empty_notes=args.allow_empty_notes,
         version=getattr(args, "next_version", None),
         date=_date(getattr(args, "date", None)),
     )

@@ -108,6 +108,38 @@ class ChangelogSettings(_Strict):
         return _check_path(path)
 
 
+class CommitSettings(_Strict):
+    squash: Literal["release-please", "every-line", "off"] = Field(
+        "release-please",
+        description="commits inside a squash commit's body: release-please (a blank line then "
+        "an unbulleted type(scope): header, or BEGIN_NESTED_COMMIT blocks; bullets never), "
+        "every-line (python-semantic-release: any header-like line), off (header and footers)",
+    )
+    bump: dict[str, BumpLabel] = Field(
+        default_factory=dict,
+        description="commit type to bump, merged over feat = minor, fix = patch, perf = patch "
+        '(e.g. refactor = "patch", perf = "none"); a breaking change is always major',
+    )
+    scope_bump: dict[str, BumpLabel] = Field(
+        default_factory=dict,
+        description='commit scope to bump whatever the type (e.g. deps = "patch"); '
+        "the stronger of the type's and the scope's level wins",
+    )
+
+    @field_validator("bump", "scope_bump")
+    @classmethod
+    def _names(cls, table: dict[str, BumpLabel]) -> dict[str, BumpLabel]:
+        import re
+
+        bad = [k for k in table if not re.fullmatch(r"[A-Za-z0-9_.-]+", k)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(map(repr, bad))}: a commit type or scope is one word "
+                "(letters, digits, - _ .), as written before the colon"
+            )
+        return table
+
+
 class Commands(_Strict):
     test: str = Field("", description="must pass before a release (the tests gate)")
     build: str = Field("", description="default: python -m build / npm pack; writes dist/")
@@ -335,6 +367,9 @@ class ProjectConfig(_Strict):
     )
     version: VersionSettings = Field(VersionSettings(), description="where the version lives")
     changelog: ChangelogSettings = Field(ChangelogSettings(), description="release notes")
+    commits: CommitSettings = Field(
+        CommitSettings(), description="how conventional commits decide the bump"
+    )
     commands: Commands = Field(Commands(), description="the project's own commands")
     docs: DocsSettings = Field(DocsSettings(), description="files that mention the version")
     gates: Gates = Field(Gates(), description="the release policy, checked before any change")

@@ -6,23 +6,32 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from release.changelog import (
+    Entry,
     Fragments,
+    compose_entry,
     has_entry,
     has_towncrier_config,
     insert_entry,
     load_fragments,
-    render_commits,
-    render_fragments,
 )
-from release.commits import Analysis, Change, analyse, parser_version
-from release.config import LoadedConfig, NpmTarget, PypiTarget
+from release.commits import (
+    RELEASE_AS_GREP,
+    Analysis,
+    Change,
+    Rules,
+    analyse,
+    parser_version,
+    release_as_in,
+)
+from release.config import LoadedConfig, NpmTarget, PypiTarget, config_dir
 from release.errors import Problem, RepositoryError, UsageError, VersionError
 from release.forgeconfig import forge_repository, releases_url
 from release.history import every_release, highest_on_branch, tag_glob, tag_version
+from release.notes import forge_for
 from release.npm_package import choose_manager, needs_install
 from release.ops import cache as commit_cache
 from release.ops.artifacts import expand
@@ -44,6 +53,7 @@ class Options:
     prerelease: str | None = None
     changelog: bool = True  # False: version only (a query may stop reading history early)
     date: str = ""
+    allow_empty_notes: bool = False  # release even when no fragment or commit gives a note
     version: str | None = None  # --version: the next version, checked against the history
 
 
@@ -114,6 +124,10 @@ class Plan:
     targets: tuple[PlannedTarget, ...]
     notes: tuple[str, ...] = field(default=())
     notifications: tuple[str, ...] = field(default=())  # who is told, masked
+    # The release's notes (commit-based: without the version title), e.g. for a forge
+    # release's body; and the whole entry as the changelog receives it.
+    release_notes: str = ""
+    changelog_entry: str = ""
 
     def commands_by_name(self) -> dict[str, str]:
         return {c.name: c.command for c in self.commands}
@@ -139,13 +153,22 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     check_explicit_flags(options.version, options.prerelease, options.bump)
     state, version_files = _read_state(git, loaded)
     cache_file = commit_cache.cache_path(git.git_dir())
-    key = parser_version()
+    rules = Rules.from_labels(cfg.commits.squash, cfg.commits.bump, cfg.commits.scope_bump)
+    key = parser_version(rules)
     cache = commit_cache.load(cache_file, key)
     known = len(cache)
     with git.log(state.since) as entries:
         analysis = analyse(
-            entries, stop_at_major=not options.changelog and not options.prerelease, cache=cache
+            entries,
+            rules=rules,
+            stop_at_major=not options.changelog and not options.prerelease,
+            cache=cache,
         )
+    if analysis.stopped_early and analysis.release_as is None:
+        # The version-only reading stopped at a breaking change; a Release-As footer
+        # further back still decides, and git finds one without reading every message.
+        with git.log(state.last_release, grep=RELEASE_AS_GREP) as footers:
+            analysis.release_as = release_as_in(footers)
     if len(cache) != known:
         commit_cache.save(cache_file, key, cache)
     fragments = (
@@ -154,28 +177,41 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         else None
     )
     bump, bump_source, reasons = _decide_bump(options, analysis, fragments, cfg.changelog.bump)
+    release_as = None
+    if analysis.release_as is not None and not (options.version or options.bump):
+        released = tag_version(cfg.tag_format, state.last_release) if state.last_release else None
+        release_as = _release_as(analysis.release_as, released)
     wanted = Wanted(
         bump,
         bump_source,
         reasons,
-        options.version,
+        options.version or release_as,
         options.bump is not None,
         options.prerelease,
         dt.date.fromisoformat(options.date) if options.date else dt.datetime.now(dt.UTC).date(),
         analysis.commits_read,
     )
     decision = decide_version(git, cfg, state, wanted)
+    if release_as and analysis.release_as and decision.source == "--version":
+        change = analysis.release_as
+        reasons = [f"commit {change.short} says Release-As: {change.release_as}"]
+        decision = replace(decision, source="Release-As footer", reasons=reasons)
+    elif (
+        decision.next_version is None
+        and bump is Bump.NONE
+        and analysis.commits_read > analysis.skipped_merges
+        and not analysis.changes
+        and not decision.why_nothing.startswith("HEAD is already released")
+    ):
+        why = _none_conventional(loaded, state.since, analysis, fragments)
+        decision = replace(decision, why_nothing=why)
     version = decision.next_version
     scheme = cfg.scheme
     tag = cfg.tag_format.format(version=version.render(scheme)) if version else None
     notes = list(decision.notes)
     if tag and git.tags_matching(tag):
         notes.append(f"tag {tag} already exists in this repository: a push would refuse")
-    if version and options.changelog and _nothing_to_note(root, fragments, analysis):
-        notes.append(
-            "no news fragments and no conventional commits: like towncrier, the release "
-            "writes no changelog entry"
-        )
+    entry = _planned_entry(git, loaded, version, analysis, fragments, options, notes)
     if version and (missing := missing_changelog_entry(loaded, version)):
         notes.append(f"{missing.what}: a push would refuse")
     return Plan(
@@ -202,11 +238,7 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         tag=tag,
         nothing_to_release=version is None,
         why_nothing=decision.why_nothing,
-        files=tuple(
-            _file_changes(loaded, version, state.current, analysis, fragments, options)
-            if version
-            else ()
-        ),
+        files=tuple(_file_changes(loaded, version, state.current, entry) if version else ()),
         commands=tuple(_commands(loaded, version, decision.bump) if version else ()),
         targets=tuple(
             [*_targets(loaded, version), *_forges(loaded, git, version, tag)]
@@ -215,6 +247,8 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         ),
         notes=tuple(notes),
         notifications=tuple(_notifications(loaded)),
+        release_notes=entry.notes if entry else "",
+        changelog_entry=entry.text if entry else "",
     )
 
 
@@ -306,6 +340,55 @@ def missing_changelog_entry(loaded: LoadedConfig, version: Version) -> Problem |
 def _announces_next(files: Version | None, tagged: Version | None) -> bool:
     """Files that say a pre-release above the last tag (24.8.0.dev0 after 24.7.1) lead the way."""
     return files is not None and files.is_prerelease and (tagged is None or tagged < files)
+
+
+def _release_as(change: Change, released: Version | None) -> str:
+    """A `Release-As: X.Y.Z` footer (release-please's convention) names the next version;
+    it goes through the same checks as `--version`."""
+    where = f"Release-As: {change.release_as} in commit {change.short}"
+    try:
+        wanted = Version.parse(change.release_as, where)
+    except VersionError as exc:
+        raise VersionError(
+            Problem(
+                f"{change.release_as!r} is not a version",
+                where,
+                "amend the footer to a version such as Release-As: 2.0.0, or release with --bump",
+            )
+        ) from exc
+    if released is not None and not released.base < wanted.base:
+        raise VersionError(
+            Problem(
+                f"Release-As asks for {wanted}, not after the last release {released}",
+                where,
+                "push a commit with a higher Release-As: footer, or release with --bump",
+            )
+        )
+    return change.release_as
+
+
+def _none_conventional(
+    loaded: LoadedConfig, since: str | None, analysis: Analysis, fragments: Fragments | None
+) -> str:
+    """Why nothing is released from a history whose commits follow no convention, and the fix."""
+    n = analysis.commits_read - analysis.skipped_merges
+    since = since or "the first commit"
+    source = loaded.source.resolve()
+    first = ""
+    if not source.exists():  # an inferred config (plan --path): saved by init first
+        first = f"release init --path {loaded.root}, then "
+        which = "--project NAME"
+    elif source.parent == config_dir():
+        which = f"--project {source.stem}"
+    else:
+        which = f"--config {loaded.source}"
+    empty = "" if fragments and fragments.found else " --allow-empty-notes"
+    return (
+        f"{n} commit{'s' if n != 1 else ''} since {since}, none of them conventional "
+        f"(type(scope): subject, e.g. 'fix: ...'), so none decides a version; to release "
+        f"anyway, choose the bump: {first}release push {which} --bump patch{empty} "
+        "(or --bump minor / --bump major)"
+    )
 
 
 def find_tags(git: Git, tag_format: str, glob: str) -> tuple[str | None, str | None]:
@@ -430,13 +513,67 @@ def _form(source: VersionSource, scheme: str) -> str:
     return "semver" if source.kind is SourceKind.JSON else scheme
 
 
+def _planned_entry(
+    git: Git,
+    loaded: LoadedConfig,
+    version: Version | None,
+    analysis: Analysis,
+    fragments: Fragments | None,
+    options: Options,
+    notes: list[str],
+) -> Entry | None:
+    """The changelog entry a release writes (`generate` mode, final releases), or None
+    with a note saying why there is none."""
+    if not (
+        version
+        and options.changelog
+        and not version.is_prerelease
+        and loaded.config.changelog.mode == "generate"
+    ):
+        return None
+    if _nothing_to_note(loaded.root, fragments, analysis):
+        notes.append(
+            "no news fragments and no conventional commits: like towncrier, the release "
+            "writes no changelog entry"
+        )
+        return None
+    if not (fragments and fragments.found) and not _keeps_changelog(loaded):
+        return None  # no changelog kept, none named: a release does not start one
+    entry = _entry(git, loaded, version, analysis, fragments, options)
+    if entry is None:
+        notes.append("no notes (--allow-empty-notes): the release writes no changelog entry")
+    return entry
+
+
+def _entry(
+    git: Git,
+    loaded: LoadedConfig,
+    version: Version,
+    analysis: Analysis,
+    fragments: Fragments | None,
+    options: Options,
+) -> Entry | None:
+    cfg = loaded.config
+    url = git.run("remote", "get-url", cfg.remote, check=False).stdout.strip()
+    return compose_entry(
+        cfg.changelog,
+        loaded.root,
+        cfg.name,
+        version.render(cfg.scheme),
+        options.date or dt.datetime.now(dt.UTC).date().isoformat(),
+        analysis,
+        fragments,
+        forge=forge_for(url),
+        existing=_read(loaded.root / cfg.changelog.file),
+        allow_empty=options.allow_empty_notes,
+    )
+
+
 def _file_changes(
     loaded: LoadedConfig,
     version: Version,
     current: Version | None,
-    analysis: Analysis,
-    fragments: Fragments | None,
-    options: Options,
+    entry: Entry | None,
 ) -> list[FileChange]:
     cfg = loaded.config
     root = loaded.root
@@ -473,33 +610,13 @@ def _file_changes(
                     "version",
                 )
 
-    date = options.date or dt.datetime.now(dt.UTC).date().isoformat()
-    if options.changelog and not version.is_prerelease and cfg.changelog.mode == "generate":
-        rendered = version.render(cfg.scheme)
-        quiet = _nothing_to_note(root, fragments, analysis)
-        if fragments and fragments.found:
-            entry = render_fragments(fragments, rendered, date, cfg.name)
-            changelog = str(fragments.changelog.relative_to(root))
-            start = fragments.start_string
-            why = f"changelog from {len(fragments.found)} fragments (towncrier)"
-        elif _keeps_changelog(loaded):
-            entry = render_commits(
-                list(analysis.changes),
-                rendered,
-                date,
-                markdown=not cfg.changelog.file.endswith(".rst"),
-            )
-            changelog, start, why = (
-                cfg.changelog.file,
-                "<!-- towncrier release notes start -->",
-                "changelog from commits",
-            )
-        else:
-            changelog = ""
-        if changelog and not quiet:
-            edit(changelog, insert_entry(current_text(changelog), entry, start), why)
-        for fragment in fragments.found if fragments else ():
-            edit(str(fragment.path.relative_to(root)), None, "fragment consumed by the changelog")
+    if entry is not None:
+        insert = insert_entry(
+            current_text(entry.changelog), entry.text, entry.start, markdown=entry.markdown
+        )
+        edit(entry.changelog, insert, entry.why)
+        for fragment in entry.consumed:
+            edit(fragment, None, "fragment consumed by the changelog")
 
     if current is not None and not version.is_prerelease and not current.is_prerelease:
         docs = (

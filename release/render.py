@@ -83,6 +83,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ],
         "notifications": list(plan.notifications),
         "notes": list(plan.notes),
+        "release_notes": plan.release_notes or None,
+        "changelog_entry": plan.changelog_entry or None,
     }
 
 
@@ -131,6 +133,9 @@ def print_plan(plan: Plan, console: Console) -> None:
     out(f"  tag              {escape(plan.tag or '-')}")
     for note in plan.notes:
         out(f"  [yellow]note[/] {escape(note)}")
+    if plan.changelog_entry:
+        out("\n[bold]Changelog entry[/]")
+        out(plan.changelog_entry.rstrip(), markup=False)
     out("\n[bold]Files[/]")
     if not plan.files:
         out("  (none)")

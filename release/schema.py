@@ -45,6 +45,7 @@ def reference_markdown() -> str:
 _TABLES = {
     "VersionSettings": "version",
     "ChangelogSettings": "changelog",
+    "CommitSettings": "commits",
     "Commands": "commands",
     "DocsSettings": "docs",
     "Gates": "gates",

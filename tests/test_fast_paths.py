@@ -49,7 +49,9 @@ def test_fast_path_answers_as_the_parser(message: str) -> None:
         parsed = parser.parse_message(text)
         if parsed is not None:
             expected.append((parsed.type, parsed.scope, commits._LEVELS[int(parsed.bump)]))
-    got = [(c.type, c.scope, c.bump) for c in commits.parse_message("0" * 40, message)]
+    rules = commits.Rules(squash="every-line")  # the parser's own squash splitting
+    found, _, _ = commits.parse_message(message, rules)
+    got = [(p.type, p.scope, rules.level(p.type, p.scope, p.breaking)) for p in found]
     assert got == expected
 
 
@@ -95,11 +97,15 @@ def test_fast_path_decides_as_the_parser_on_many_messages() -> None:
     messages += [m + "\n\nBREAKING CHANGE: gone" for m in messages[100:200]]
     undecided = 0
     for message in [*messages, *EDGES]:
-        quick = commits._quick("0" * 40, message)
+        quick = commits._quick(message)
         if quick is None:
             undecided += 1
             continue
-        got = [(c.type, c.scope, c.subject, c.bump, c.breaking) for c in quick]
+        level = commits.Rules().level
+        got = [
+            (p.type, p.scope, p.subject, level(p.type, p.scope, p.breaking), p.descriptions)
+            for p in quick
+        ]
         assert got == _full(message), message
     assert undecided <= 3  # only subjects the parser files as a notice, an issue or a break
 

@@ -124,13 +124,15 @@ class Git:
         return self.out("rev-parse", "--verify", f"{ref}^{{commit}}")
 
     @contextmanager
-    def log(self, since: str | None) -> Iterator[Iterator[LogEntry]]:
-        """Stream the commits after `since` (all of history when None), newest first.
+    def log(self, since: str | None, grep: str = "") -> Iterator[Iterator[LogEntry]]:
+        """Stream the commits after `since` (all of history when None), newest first;
+        with `grep`, only those whose message matches it (case-insensitive regex).
 
         One `git log` process; records are NUL-separated so any message text is safe.
         """
         rng = f"{since}..HEAD" if since else "HEAD"
-        args = [*_BASE, "log", "-z", "--format=%H%x1f%P%x1f%B", rng, "--"]
+        select = ["-i", "-E", f"--grep={grep}"] if grep else []
+        args = [*_BASE, "log", "-z", *select, "--format=%H%x1f%P%x1f%B", rng, "--"]
         with stream_lines(args, cwd=self.root, separator="\0") as records:
             yield (_entry(r) for r in records if r)
 
