@@ -17,6 +17,7 @@ from release.commits import Analysis
 from release.config import ChangelogSettings
 from release.errors import ConfigError, Problem, UsageError
 from release.notes import Forge, render_entry, render_notes
+from release.paths import inside, no_links_under
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,12 @@ def load_fragments(root: Path, settings: ChangelogSettings) -> Fragments:
                     }
                 },
             )
+        if config.directory:
+            # Before towncrier reads them: a linked fragment would publish its target.
+            no_links_under(root, root / config.directory, "[changelog].fragments")
         contents, files = find_fragments(str(root), config, strict=False)
+        for path, _ in files:
+            inside(root, Path(path).relative_to(root).as_posix(), "[changelog].fragments")
     except (TowncrierConfigError, ValueError) as exc:
         raise ConfigError(
             Problem(

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from release import __version__
 from release.config import LoadedConfig, config_dir, find_config, load_config
 from release.errors import Problem, ReleaseError, UsageError
-from release.masking import mask
+from release.masking import mask, mask_data
+from release.names import SAFE_NAME_RULE, name_problem
 from release.plan import Options, build_plan
 from release.version import Bump
 
@@ -289,6 +290,10 @@ def _plan(args: argparse.Namespace, ci: bool) -> int:
     if getattr(args, "path", None) is not None:
         from release.detect import inferred
 
+        if not args.path.is_dir():
+            raise UsageError(
+                Problem(f"{args.path} is not a folder", "--path", "point --path at a clone")
+            )
         loaded, text = inferred(args.path)
         if not args.json:
             console = _console(ci, stderr=False)
@@ -304,7 +309,7 @@ def _plan(args: argparse.Namespace, ci: bool) -> int:
         out: dict[str, Any] = data[0] if len(data) == 1 else {"plans": data}
         if inferred_text is not None:
             out["inferred_config"] = inferred_text
-        json.dump(out, sys.stdout, indent=2)
+        json.dump(mask_data(out), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     from release.render import print_plan
@@ -457,7 +462,7 @@ def _status(args: argparse.Namespace, console: Console) -> int:
         s.drift or not s.remote_reachable or not all(t.reachable for t in s.targets) for s in found
     )
     if args.json:
-        print(json.dumps({"projects": [s.to_dict() for s in found]}, indent=2))
+        print(json.dumps(mask_data({"projects": [s.to_dict() for s in found]}), indent=2))
         return 1 if drifted else 0
     from rich.markup import escape
     from rich.table import Table
@@ -477,7 +482,7 @@ def _status(args: argparse.Namespace, console: Console) -> int:
             table.add_row("journal", f"{s.journal_version}: {s.journal_state}")
         console.print(table)
         for note in s.drift:
-            console.print(f"  [yellow]drift[/] {escape(note)}")
+            console.print(f"  [yellow]drift[/] {escape(mask(note))}")
         if not s.drift:
             console.print("  [green]in sync[/]")
     return 1 if drifted else 0
@@ -532,7 +537,9 @@ def _config(args: argparse.Namespace, console: Console) -> int:
     results: list[dict[str, Any]] = []
     for path in files:
         try:
-            load_config(path)
+            # The plan's own reading of the repository (all but the network): "ok" here
+            # means `plan` accepts the config too.
+            build_plan(load_config(path), Options())
             results.append({"config": str(path), "ok": True, "problems": []})
         except ReleaseError as exc:
             results.append({"config": str(path), "ok": False, "problems": _problems(exc)})
@@ -609,8 +616,14 @@ def _init(args: argparse.Namespace, console: Console) -> int:
                 "point --path at the project's clone",
             )
         )
+    if args.name is not None and (problem := name_problem(args.name)):
+        raise UsageError(Problem(f"{problem}: {SAFE_NAME_RULE}", "--name", "choose another --name"))
     files, found = init_files(args.path, config_dir(), args.name, args.scaffold)
     config = next(iter(files))
+    if problem := name_problem(config.stem):
+        raise UsageError(
+            Problem(f"the inferred name {problem}", "--name", f"pass --name: {SAFE_NAME_RULE}")
+        )
     if config.exists():
         raise UsageError(
             Problem(

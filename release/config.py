@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from release.errors import ConfigError, Problem, UsageError
 from release.forgeconfig import FORGE_KINDS, GithubTarget, GitlabTarget, Notify
+from release.masking import register_env_secrets
+from release.names import SAFE_NAME_RULE, name_problem, ref_problem
+from release.paths import relative_problem
 from release.versionfiles import VersionSource
 
 CONFIG_DIR_ENV = "RELEASE_CONFIG_DIR"
@@ -19,8 +22,9 @@ _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class _Strict(BaseModel):
-    # Unknown keys are errors: a typo must never silently disable a setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown keys are errors: a typo must never silently disable a setting. Strict types:
+    # `in_all = "no"` is a mistake to report, not a string to read as false.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class VersionSettings(_Strict):
@@ -54,8 +58,20 @@ class VersionSettings(_Strict):
     @classmethod
     def _sources_parse(cls, files: list[str]) -> list[str]:
         for spec in files:
-            VersionSource.parse(spec)
+            _check_path(VersionSource.parse(spec).path)
         return files
+
+    @field_validator("command")
+    @classmethod
+    def _command_placeholders(cls, command: str) -> str:
+        try:
+            command.format(bump="patch", version="1.2.3")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"unknown placeholder or stray brace ({exc}): only {{bump}} and {{version}} "
+                "are filled in; write a literal brace as {{ or }}"
+            ) from None
+        return command
 
     def sources(self) -> list[VersionSource]:
         return [VersionSource.parse(spec) for spec in self.files]
@@ -85,6 +101,11 @@ class ChangelogSettings(_Strict):
     fragments: str = Field("changelog.d", description="towncrier fragments; commits when none")
     # Which fragment types decide which bump; types not listed decide nothing.
     bump: dict[str, BumpLabel] = Field(default_factory=lambda: dict(_FRAGMENT_BUMPS))
+
+    @field_validator("file", "fragments")
+    @classmethod
+    def _inside(cls, path: str) -> str:
+        return _check_path(path)
 
 
 class CommitSettings(_Strict):
@@ -130,6 +151,13 @@ class DocsSettings(_Strict):
         None, description="files whose mentions of the version follow releases; default README.md"
     )
 
+    @field_validator("files")
+    @classmethod
+    def _inside(cls, files: list[str] | None) -> list[str] | None:
+        for path in files or []:
+            _check_path(path)
+        return files
+
 
 class Gate(_Strict):
     enabled: bool = True
@@ -151,6 +179,11 @@ class SecretsGate(Gate):
         ".secrets.baseline", description="detect-secrets baseline of known false positives"
     )
 
+    @field_validator("allowlist")
+    @classmethod
+    def _inside(cls, path: str) -> str:
+        return _check_path(path)
+
 
 class CredentialFilesGate(Gate):
     files: list[str] = Field(
@@ -158,6 +191,13 @@ class CredentialFilesGate(Gate):
         description="files that may hold credentials: a tracked one must hold none written "
         "out (a ${VAR} reference is fine), a local one must be mode 0600",
     )
+
+    @field_validator("files")
+    @classmethod
+    def _inside(cls, files: list[str]) -> list[str]:
+        for path in files:
+            _check_path(path)
+        return files
 
 
 class CustomGate(_Strict):
@@ -268,6 +308,11 @@ class PypiTarget(_Strict):
     def _env_name(cls, name: str | None) -> str | None:
         return _check_env_name(name)
 
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        return _check_name(name)
+
 
 class NpmTarget(_Strict):
     name: str = Field(description="the target's name in reports")
@@ -300,6 +345,11 @@ class NpmTarget(_Strict):
     def _env_name(cls, name: str | None) -> str | None:
         return _check_env_name(name)
 
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        return _check_name(name)
+
 
 Target = Annotated[
     PypiTarget | NpmTarget | GithubTarget | GitlabTarget, Field(discriminator="kind")
@@ -331,13 +381,29 @@ class ProjectConfig(_Strict):
         default_factory=list, description="webhooks told about every outcome, after the report"
     )
 
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        return _check_name(name)
+
     @field_validator("tag_format")
     @classmethod
     def _tag_has_version(cls, fmt: str) -> str:
         if fmt.count("{version}") != 1:
             raise ValueError("must contain {version} exactly once, e.g. 'v{version}'")
-        if any(c in fmt for c in " ~^:?*[\\"):
-            raise ValueError("contains a character git does not allow in tag names")
+        try:
+            tags = [fmt.format(version=v) for v in ("1.2.3", "1.2.3rc1", "1.2.3-rc.1")]
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"unknown placeholder or stray brace ({exc}): only {{version}} is filled in"
+            ) from None
+        for tag in tags:
+            problem = ref_problem(tag)
+            if problem:
+                raise ValueError(
+                    f"makes tags such as {tag!r} that git refuses: it {problem}; "
+                    "write it like 'v{version}' or 'name-v{version}'"
+                )
         return fmt
 
     @model_validator(mode="after")
@@ -347,6 +413,19 @@ class ProjectConfig(_Strict):
         if dupes:
             raise ValueError(f"target names must be unique; repeated: {', '.join(dupes)}")
         return self
+
+    def secret_env_names(self) -> list[str]:
+        """The variables whose values are secrets (passwords, tokens), never the names."""
+        names: list[str] = []
+        for t in self.targets:
+            if isinstance(t, PypiTarget):
+                secret = t.password_env
+            elif isinstance(t, NpmTarget):
+                secret = t.token_env
+            else:  # a forge release: its token, named or defaulted from the CI
+                secret = t.token_variable
+            names += [secret] if secret else []
+        return names
 
     @property
     def registries(self) -> list[PypiTarget | NpmTarget]:
@@ -376,19 +455,49 @@ class ProjectConfig(_Strict):
 
 
 def _check_url(url: str) -> str:
-    if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1]) < 1:
-        raise ValueError(f"{url!r} is not an http(s) URL; write it like 'https://host/path/'")
-    return url
+    import urllib.parse
+
+    # Echoed: credentials in a URL (user:token@) are masked in every output.
+    problem = "is not an http(s) URL; write it like 'https://host/path/'"
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        problem = "contains a space or a control character; percent-encode it (%20)"
+    else:
+        try:
+            parts = urllib.parse.urlsplit(url)
+            _ = parts.port  # a port that is not a number raises here
+        except ValueError:
+            problem = "has an invalid host or port; write it like 'https://host:8080/path/'"
+        else:
+            if parts.scheme in ("http", "https") and parts.hostname:
+                return url
+    raise ValueError(f"{url[:200]!r} {problem}")
 
 
 def _check_env_name(name: str | None) -> str | None:
     import re
 
     if name is not None and not re.match(_ENV_NAME, name):
+        # The value is not echoed: people paste the secret itself here.
         raise ValueError(
-            f"{name!r} is not an environment variable name; name the variable, never the secret"
+            "is not an environment variable name (letters, digits, _); "
+            "name the variable that holds the secret, never the secret"
         )
     return name
+
+
+def _check_name(name: str) -> str:
+    problem = name_problem(name)
+    if problem:
+        raise ValueError(f"{problem}: {SAFE_NAME_RULE}")
+    return name
+
+
+def _check_path(path: str) -> str:
+    problem = relative_problem(path)
+    if problem:
+        shown = path if len(path) <= 80 else path[:80] + "..."
+        raise ValueError(f"{shown!r} {problem}")
+    return path
 
 
 class LoadedConfig(BaseModel):
@@ -408,6 +517,9 @@ def config_dir() -> Path:
 def find_config(project: str) -> Path:
     """The config file of a named project, or a UsageError listing the ones there are."""
     directory = config_dir()
+    problem = name_problem(project)
+    if problem:
+        raise UsageError(Problem(f"{problem}: {SAFE_NAME_RULE}", "--project", "name a project"))
     candidate = directory / f"{project}.toml"
     if candidate.is_file():
         return candidate
@@ -447,10 +559,17 @@ def load_config_text(text: str, path: Path) -> LoadedConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(Problem(f"invalid TOML: {exc}", where, "fix the syntax there")) from exc
+    except RecursionError as exc:
+        raise ConfigError(
+            Problem("the config nests too deeply to read", where, "flatten its tables and arrays")
+        ) from exc
     try:
         config = ProjectConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_problems(exc, where, data)) from exc
+    # Every verb that loads a config masks its secrets: gates and status print command
+    # output and registry answers too, not only push.
+    register_env_secrets(config.secret_env_names())
     return LoadedConfig(
         config=config, source=path.resolve(), root=(path.parent / config.path).resolve()
     )
@@ -479,12 +598,18 @@ def _problems(exc: ValidationError, where: str, data: dict[str, Any]) -> list[Pr
             )
         else:
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(Problem(f"{key}: {msg}", where, _fix_for(kind, err)))
+            problems.append(Problem(f"{key}: {msg}", where, _fix_for(kind, err, key)))
     # pydantic skips a model's own checks when one of its fields is invalid; this one is
     # said anyway, so a bad url does not hide that the target has no credentials.
     for key in _pypi_targets_without_credentials(data):
         if not any(p.what.startswith(f"{key}: no credentials") for p in problems):
-            problems.append(Problem(f"{key}: {NO_CREDENTIALS}", where, _fix_for("", {})))
+            problems.append(
+                Problem(
+                    f"{key}: {NO_CREDENTIALS}",
+                    where,
+                    f'add password_env = "NAME" to {key}',
+                )
+            )
     return problems
 
 
@@ -512,13 +637,23 @@ _TYPE_FIXES = {
 }
 
 
-def _fix_for(kind: str, err: Any) -> str:
+def _fix_for(kind: str, err: Any, key: str = "") -> str:
     if kind in _TYPE_FIXES:
         return _TYPE_FIXES[kind]
-    expected = err.get("ctx", {}).get("expected")
+    ctx = err.get("ctx", {}) if isinstance(err, dict) else {}
+    expected = ctx.get("expected")
     if expected:
         return f"expected {expected}"
-    return "see the config contract in the README"
+    for bound, word in (("gt", "greater than"), ("ge", "at least"), ("lt", "less than")):
+        if bound in ctx:
+            return f"set {key} to a number {word} {ctx[bound]}"
+    if "le" in ctx:
+        return f"set {key} to a number at most {ctx['le']}"
+    if "min_length" in ctx:
+        return f"set {key} to a non-empty value"
+    if kind == "value_error":
+        return f"change {key} as the message says (`release config reference` lists every key)"
+    return f"change {key}: `release config reference` shows its type and an example"
 
 
 def _dotted(loc: list[Any], data: dict[str, Any]) -> str:

@@ -31,16 +31,26 @@ def load_env_file(path: Path) -> dict[str, str]:
                 f"chmod 600 {path}",
             )
         )
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            Problem(f"{path} is not UTF-8 text", "--env-file", "save it as UTF-8")
+        ) from exc
+    except OSError as exc:
+        raise UsageError(
+            Problem(f"cannot read {path} ({exc.strerror})", "--env-file", "check the path")
+        ) from exc
     values: dict[str, str] = {}
-    for number, raw in enumerate(path.read_text("utf-8").splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         key, sep, value = line.removeprefix("export ").partition("=")
-        if not sep or not key.strip().isidentifier():
+        if not sep or not key.strip().isidentifier() or "\0" in value:
             raise UsageError(
                 Problem(
-                    f"line {number} is not KEY=VALUE",
+                    f"line {number} is not KEY=VALUE (a name, '=', a value without NUL)",
                     f"{path}:{number}",
                     "write one KEY=VALUE per line",
                 )

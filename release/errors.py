@@ -27,6 +27,9 @@ class ReleaseError(Exception):
     """
 
     exit_code = 2
+    # True when a retry may succeed (a registry that went away): past the point of no
+    # return, the run stops resumable instead of undoing a good release.
+    resumable = False
 
     def __init__(self, problems: Problem | Iterable[Problem] | str) -> None:
         if isinstance(problems, str):

@@ -14,7 +14,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from release.errors import Problem, ReleaseError
-from release.masking import mask
+from release.masking import mask_data
 
 
 def state_dir(root: Path, project: str) -> Path:
@@ -37,7 +37,8 @@ class Journal:
 
     def write(self, event: str, **fields: Any) -> None:
         record = {"ts": round(time.time(), 3), "event": event, **fields}
-        line = mask(json.dumps(record, sort_keys=True, default=str)) + "\n"
+        plain = json.loads(json.dumps(record, default=str))
+        line = json.dumps(mask_data(plain), sort_keys=True) + "\n"
         with open(self.path, "a", encoding="utf-8") as handle:
             handle.write(line)
             handle.flush()

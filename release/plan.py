@@ -36,6 +36,7 @@ from release.npm_package import choose_manager, needs_install
 from release.ops import cache as commit_cache
 from release.ops.artifacts import expand
 from release.ops.git import Git
+from release.paths import inside
 from release.version import TOKEN_RE, Bump, Version
 from release.versionfiles import SourceKind, VersionSource, write_npm_lockfile
 from release.versioning import State, Wanted, check_explicit_flags, decide_version
@@ -326,7 +327,7 @@ def missing_changelog_entry(loaded: LoadedConfig, version: Version) -> Problem |
     if settings.mode != "check" or version.is_prerelease:
         return None
     spelled = version.render(loaded.config.scheme)
-    if has_entry(_read(loaded.root / settings.file), spelled):
+    if has_entry(_read(inside(loaded.root, settings.file, "[changelog].file")), spelled):
         return None
     return Problem(
         f"{settings.file} has no entry for {spelled}",
@@ -423,7 +424,7 @@ def read_version_files(
     problems: list[Problem] = []
     versions: list[Version] = []
     for source in sources:
-        text = _read(root / source.path)
+        text = _read(inside(root, source.path, f"[version].files {source.spec!r}"))
         if text is None:
             problems.append(
                 Problem(
@@ -579,12 +580,12 @@ def _file_changes(
     texts: dict[str, tuple[str | None, str | None, list[str], str]] = {}
 
     def edit(path: str, new: str | None, why: str, phase: str = "changelog") -> None:
-        old = texts[path][0] if path in texts else _read(root / path)
+        old = texts[path][0] if path in texts else _read(inside(root, path, path))
         _, _, whys, first_phase = texts.get(path, (old, None, [], phase))
         texts[path] = (old, new, [*whys, why], first_phase)
 
     def current_text(path: str) -> str | None:
-        return texts[path][1] if path in texts else _read(root / path)
+        return texts[path][1] if path in texts else _read(inside(root, path, path))
 
     if not cfg.version.command:
         for source in cfg.version.sources():

@@ -43,6 +43,10 @@ class Progress:
     def warn(self, text: str) -> None:
         self._line(f"   warning: {text}", "yellow")
 
+    def error(self, text: str) -> None:
+        """A problem that stops the release (a warning would let it go on)."""
+        self._line(f"   error: {text}", "red")
+
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
         start = time.monotonic()

@@ -20,7 +20,7 @@ from release.ops.pypi import scratch_dir
 from release.phases import forge, npm, pypi
 from release.phases import validate as validation
 from release.phases.commit import Commit, Tag
-from release.phases.deploy import Preflight, Push, RecordVerified
+from release.phases.deploy import Preflight, Push, RecordVerified, RemoteMovedOn
 from release.phases.files import VersionCommand, WriteFiles
 from release.plan import Options, Plan, build_plan
 from release.progress import Progress
@@ -103,7 +103,8 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
     started = time.monotonic()
     clock = child_clock.seconds
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    register_env_secrets(_secret_names(loaded))
+    register_env_secrets(loaded.config.secret_env_names())
+    RemoteGit(loaded.root).ensure_repository()  # before the state folder is made inside it
     directory = state_dir(loaded.root, loaded.config.name)
     with release_lock(directory, loaded.config.name):
         last = last_summary(directory)
@@ -129,12 +130,12 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
                 raise IncompleteRelease(world_problem(world, loaded.config.name))
         elif options.resume:
             if last is None or last.complete:
-                raise IncompleteRelease(
-                    Problem(
-                        "there is no unfinished release to resume",
-                        "--resume",
-                        "run the push without --resume",
-                    )
+                # Nothing is wrong (a CI retry after a finished run): nobody needs paging.
+                return Report.quiet(
+                    loaded.config.name,
+                    None,
+                    None,
+                    "nothing to resume: the last release finished, or there was none",
                 )
             report = _resume(loaded, last, directory, progress)
         else:
@@ -340,13 +341,6 @@ def _conflict(ctx: Context, exc: ArtifactConflict) -> Report:
     )
 
 
-def _secret_names(loaded: LoadedConfig) -> list[str]:
-    names: list[str] = []
-    for t in loaded.config.targets:
-        names += [n for n in (getattr(t, "password_env", None), getattr(t, "token_env", None)) if n]
-    return names
-
-
 def _targets(
     record_targets: list[tuple[str, str, str, str]], status: dict[str, str]
 ) -> list[TargetReport]:
@@ -406,7 +400,12 @@ def _outcome(ctx: Context, execution: Execution) -> Report:
             f"the release stopped after publishing; finish it with `release push --project "
             f"{project} --resume`, or undo it with `release rollback --project {project}`"
         )
-        report.summary = f"stopped before {execution.failed_step}; the journal is resumable"
+        report.summary = (
+            f"stopped at {execution.failed_step}: a registry could not be reached; the "
+            "release is out, the journal is resumable (--resume checks again)"
+            if getattr(execution.error, "resumable", False)
+            else f"stopped before {execution.failed_step}; the journal is resumable"
+        )
         return report
     if not execution.rollback_complete:
         report.outcome, report.exit_code, report.next_actor = Outcome.NEEDS_OPERATOR, 3, "operator"
@@ -423,6 +422,12 @@ def _outcome(ctx: Context, execution: Execution) -> Report:
         else "before anything left the machine: the repository is as it was"
     )
     report.outcome, report.exit_code, report.next_actor = Outcome.FAILED, 1, "developer"
-    report.operator_action = "none"
+    # The error's own fix when it has one that says what to do (pull, then push again).
+    fixes = (
+        [p.fix for p in execution.error.problems if p.fix]
+        if isinstance(execution.error, RemoteMovedOn)
+        else []
+    )
+    report.operator_action = "; ".join(fixes) or "none"
     report.summary = f"failed at {execution.failed_step}; rolled back {where}"
     return report

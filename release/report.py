@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from release.masking import mask
+from release.masking import mask, mask_data
 
 
 class Outcome(Enum):
@@ -100,7 +100,7 @@ class Report:
         }
         if self.notifications:
             data["notifications"] = self.notifications
-        masked: dict[str, Any] = json.loads(mask(json.dumps(data)))
+        masked: dict[str, Any] = mask_data(data)
         return masked
 
     def to_markdown(self) -> str:

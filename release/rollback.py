@@ -17,7 +17,7 @@ from release.ops.pypi import scratch_dir
 from release.phases import validate as validation
 from release.phases.deploy import Push
 from release.progress import Progress
-from release.push import _secret_names, _targets, finishing_steps, pipeline
+from release.push import _targets, finishing_steps, pipeline
 from release.record import ReleaseRecord
 from release.recovery import WorldRelease, last_release, package_names, rolled_back_since
 from release.report import Outcome, Report, StepReport
@@ -62,7 +62,8 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
     """Undo the chosen release; running it twice does nothing the second time."""
     started = time.monotonic()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    register_env_secrets(_secret_names(loaded))
+    register_env_secrets(loaded.config.secret_env_names())
+    RemoteGit(loaded.root).ensure_repository()  # before the state folder is made inside it
     directory = state_dir(loaded.root, loaded.config.name)
     with release_lock(directory, loaded.config.name):
         summaries = [s for j in journals(directory) if (s := summarize(j))]
@@ -131,7 +132,7 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
             next_actor="none" if complete else "operator",
             operator_action="none" if complete else "; ".join(ctx.operator_actions),
             summary=(found and f"{found}; ")
-            + (f"{record.tag} rolled back (" + _what(present) + ")")
+            + (f"{record.tag} rolled back (" + _what(present, ctx) + ")")
             if complete
             else f"{record.tag}: the rollback could not undo everything",
             steps=[
@@ -189,13 +190,29 @@ def _safe_done(step: Step, ctx: Context) -> bool:
         return False
 
 
-def _what(present: list[Step]) -> str:
-    names = [s.name for s in present]
-    if not names:
+# Steps whose undo changes nothing anyone sees (checks, builds into the scratch folder):
+# a summary lists only what this run changed.
+_CHANGES_NOTHING = ("preflight", "build", "twine check", "npm pack")
+
+
+def _what(present: list[Step], ctx: Context) -> str:
+    local = [
+        s.name
+        for s in reversed(present)
+        if s.name not in _CHANGES_NOTHING
+        and not s.name.startswith("verify ")
+        and not getattr(s, "leaves_machine", False)
+    ]
+    remote = list(ctx.undone_remotely)
+    if not local and not remote:
         return "nothing was left to undo"
-    if "push" in names:
-        return "post-push procedure: " + ", ".join(reversed(names))
-    return "before the push: " + ", ".join(reversed(names))
+    said = []
+    if remote:
+        # Said from what this run changed out there, not from which steps were present.
+        said.append("post-push procedure: " + "; ".join(remote))
+    if local:
+        said.append(("here: " if remote else "before the push: ") + ", ".join(local))
+    return "; ".join(said)
 
 
 def _dry_run(record: ReleaseRecord, present: list[Step], chosen: Summary | None) -> Report:

@@ -198,6 +198,14 @@ def _drift(s: ProjectStatus, loaded: LoadedConfig) -> list[str]:
         notes.append(f"tag {s.local_tag} is not on {cfg.remote}: push it or resume the release")
     if s.remote_reachable and remote and local and local.sort_key() < remote.sort_key():
         notes.append(f"{cfg.remote} has {s.remote_tag}, newer than here: git fetch --tags")
+    # Unknown is not in sync: an index answering 500 must not read as "in sync".
+    if not s.remote_reachable:
+        notes.append(f"{cfg.remote} could not be read: whether it has the tags is unknown")
+    notes += [
+        f"{t.name} could not be read ({t.error}): what it holds is unknown"
+        for t in s.targets
+        if not t.reachable
+    ]
     released = remote or local
     if released is None:
         return notes

@@ -257,16 +257,13 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
             if any(step is other for other in together):
                 continue  # ran beside the step that opened its group
             if signals:
+                result.failed_step = step.name
+                result.error = StopRequested(f"stopped by signal {signals[0]} before {step.name}")
                 if any(s.point_of_no_return for s in done):
                     ctx.journal.write("stopped", step=step.name, signal=signals[0])
-                    result.failed_step, result.stopped_resumable = step.name, True
-                    result.error = StopRequested(
-                        f"stopped by signal {signals[0]} before {step.name}"
-                    )
-                    return result
-                result.error = StopRequested(f"stopped by signal {signals[0]} before {step.name}")
-                result.failed_step = step.name
-                result.rollback_complete = rollback(done, ctx)
+                    result.stopped_resumable = True
+                else:
+                    result.rollback_complete = rollback(done, ctx)
                 return result
             if step.phase is not phase:
                 phase = step.phase
@@ -293,14 +290,7 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
                 maybe_die(f"{step.name}:after")
             # The executor is the one place that must see every failure, to roll back.
             except BaseException as exc:
-                took = time.monotonic() - start
-                ctx.journal.write("failed", step=step.name, error=mask(str(exc)))
-                ctx.records.append(
-                    StepRecord(step.name, step.phase, StepStatus.FAILED, took, _brief(exc))
-                )
-                result.failed_step, result.error = step.name, exc
-                # The failed step may have half-happened: its undo checks the world first.
-                result.rollback_complete = rollback([*done, step], ctx)
+                _fail(step, exc, time.monotonic() - start, ctx, done, result)
                 if isinstance(exc, KeyboardInterrupt | SystemExit):
                     raise
                 return result
@@ -371,9 +361,38 @@ def _run_together(
         done.extend(group)
         return False
     result.failed_step, result.error = first[0].name, first[1]
+    errors = [e for _, e, _ in outcomes.values() if e is not None]
+    if _stops_resumable(errors, first[0].name, ctx, done, result):
+        return True
     result.rollback_complete = rollback([*done, *group], ctx)
     if isinstance(first[1], KeyboardInterrupt | SystemExit):
         raise first[1]
+    return True
+
+
+def _fail(
+    step: Step, exc: BaseException, took: float, ctx: Context, done: list[Step], result: Execution
+) -> None:
+    """A step failed: journal it, then stop resumable or undo what was done."""
+    ctx.journal.write("failed", step=step.name, error=mask(str(exc)))
+    ctx.records.append(StepRecord(step.name, step.phase, StepStatus.FAILED, took, _brief(exc)))
+    result.failed_step, result.error = step.name, exc
+    if not _stops_resumable([exc], step.name, ctx, done, result):
+        # The failed step may have half-happened: its undo checks the world first.
+        result.rollback_complete = rollback([*done, step], ctx)
+
+
+def _stops_resumable(
+    errors: list[BaseException], step: str, ctx: Context, done: list[Step], result: Execution
+) -> bool:
+    """Past the point of no return, a registry that went away (every error says a retry
+    may succeed) ends the run resumable: undoing a good release would help no one."""
+    if not errors or not all(getattr(e, "resumable", False) for e in errors):
+        return False
+    if not any(s.point_of_no_return for s in done):
+        return False
+    ctx.journal.write("stopped", step=step, reason="registry unavailable")
+    result.stopped_resumable = True
     return True
 
 

@@ -274,8 +274,9 @@ def test_failure_at_each_step_of_a_dual_release_rolls_back(
     doc = npm_registry.packument(sample.dist)
     assert doc is None or "1.3.0" not in doc.get("versions", {})
     # Nothing is left unfinished: neither a resume nor a second rollback has anything to do.
-    code, _, stderr = release(sample, pypi_server, "push", "--resume", env=env)
-    assert code == 3 and "no unfinished release to resume" in stderr
+    # A resume with nothing to resume is not an emergency (a CI retry must not page anyone).
+    code, resumed, stderr = release(sample, pypi_server, "push", "--resume", env=env)
+    assert code == 0 and "nothing to resume" in resumed["summary"], stderr
     code, again, _ = release(sample, pypi_server, "rollback", env=env)
     assert code == 0 and again["outcome"] == "rolled_back"
     assert sample.world(pypi_server.simple_url) == before

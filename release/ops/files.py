@@ -6,9 +6,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from release.errors import Problem, ReleaseError
+
 
 def write_text(path: Path, text: str | None) -> None:
-    """Replace `path` with `text` atomically (None removes it); an existing file keeps its mode."""
+    """Replace `path` with `text` atomically (None removes it); an existing file keeps its mode.
+
+    A symbolic link is never replaced or removed: the plan refuses them, this is the last guard.
+    """
+    if path.is_symlink():
+        raise ReleaseError(
+            Problem(f"{path} is a symbolic link", str(path), "replace it by a regular file")
+        )
     if text is None:
         path.unlink(missing_ok=True)
         return

@@ -2,21 +2,82 @@
 
 from __future__ import annotations
 
+import http.client
+import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
+from typing import IO
 
 from release.errors import Problem, ReleaseError
 from release.masking import mask
 
+# Seconds one request may take; RELEASE_HTTP_TIMEOUT shortens it (a registry that hangs).
+HTTP_TIMEOUT_ENV = "RELEASE_HTTP_TIMEOUT"
 HTTP_TIMEOUT = 15.0
+
+
+def _timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get(HTTP_TIMEOUT_ENV, HTTP_TIMEOUT)))
+    except ValueError:
+        return HTTP_TIMEOUT
 
 
 class RegistryError(ReleaseError):
     """A registry could not be reached or answered something unexpected."""
 
     exit_code = 1
+
+
+class RegistryUnavailable(RegistryError):
+    """The registry did not answer, or answered a server error: a retry may succeed."""
+
+    resumable = True
+
+
+class NotARegistry(RegistryError):
+    """The configured URL answers, but not as a registry of its kind does, or sends us to
+    another origin: bad input (the URL), found before anything changed."""
+
+    exit_code = 2
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port): where credentials may go; the configured URL's alone."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+class _SameOriginOnly(urllib.request.HTTPRedirectHandler):
+    # urllib forwards every header, Authorization included, to wherever a redirect points:
+    # a redirect to another origin is refused, never followed with our credentials.
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if origin(newurl) != origin(req.full_url):
+            raise NotARegistry(
+                Problem(
+                    f"{mask(req.full_url)} redirects (HTTP {code}) to another origin, "
+                    f"{mask(newurl)}; credentials are never sent there",
+                    "registry",
+                    "set the target's URL to where the registry really is (the redirect's "
+                    "origin, if you trust it)",
+                )
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = urllib.request.build_opener(_SameOriginOnly())
 
 
 def request(
@@ -33,13 +94,13 @@ def request(
         url, data=data, headers=dict(headers or {}), method=method
     )
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310
+        with _opener.open(req, timeout=min(timeout, _timeout())) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
-        raise RegistryError(
+        raise RegistryUnavailable(
             Problem(
                 f"cannot reach {mask(url)}: {reason}",
                 "registry",

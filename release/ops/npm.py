@@ -1,6 +1,7 @@
 """npm registries: what is published, pack, publish, unpublish or deprecate, verify an install.
 
-The token reaches npm through a temporary 0600 user config file, never the command line.
+The token reaches npm through its environment (a user config names the variable), never
+the command line or a file.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,9 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from release.errors import CommandError, Problem, ReleaseError
+from release.masking import mask
 from release.npm_package import Offers, choose_manager, needs_install, offers
-from release.ops.http import RegistryError, request, wait_for
+from release.ops import scratch
+from release.ops.http import (
+    NotARegistry,
+    RegistryError,
+    RegistryUnavailable,
+    request,
+    wait_for,
+)
 from release.ops.process import run
+
+# The variable npm reads the token from (the user config says ${RELEASE_NPM_TOKEN}).
+TOKEN_VAR = "RELEASE_NPM_TOKEN"  # noqa: S105 - a variable name, not a token
 
 
 @dataclass(frozen=True)
@@ -40,16 +51,20 @@ class NpmRegistry:
 
 @contextmanager
 def npm_config(registry: NpmRegistry) -> Iterator[dict[str, str]]:
-    """The environment npm runs in: a 0600 user config holding the token, removed afterwards."""
-    directory = Path(tempfile.mkdtemp(prefix="release-npm-"))
+    """The environment npm runs in: a user config that names the token's variable, and the
+    variable. The token itself is never written to a file: a killed run leaves none behind."""
+    directory = scratch.make("npm")
     try:
         userconfig = directory / ".npmrc"
         fd = os.open(userconfig, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(f"registry={registry.url}\n")
             if registry.token:
-                handle.write(f"{_scope(registry)}:_authToken={registry.token}\n")
+                # npm expands ${VAR} in .npmrc from its environment.
+                handle.write(f"{_scope(registry)}:_authToken=${{{TOKEN_VAR}}}\n")
+        token = {TOKEN_VAR: registry.token} if registry.token else {}
         yield {
+            **token,
             "npm_config_userconfig": str(userconfig),
             "npm_config_registry": registry.url,
             "npm_config_globalconfig": str(directory / "global-npmrc"),
@@ -86,19 +101,26 @@ def install_config(
     """The environment a verifying install in `where` runs in, and its token, removed after.
 
     The user's own npm config stays in force, so dependencies come from where the user
-    gets them (or from `dependencies`, a registry URL); the target's token goes into a
-    0600 project config in `where`, scoped to the target's host only.
+    gets them (or from `dependencies`, a registry URL); a 0600 project config in `where`
+    names the target's token variable, scoped to the target's host only: the token itself
+    stays in the environment, never in a file.
     """
     where.mkdir(parents=True, exist_ok=True)
     npmrc = where / ".npmrc"
-    cache = Path(tempfile.mkdtemp(prefix="release-npm-cache-"))
+    cache = scratch.make("npm-cache")
     try:
         fd = os.open(npmrc, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             if registry.token:
-                handle.write(f"{_scope(registry)}:_authToken={registry.token}\n")
+                handle.write(f"{_scope(registry)}:_authToken=${{{TOKEN_VAR}}}\n")
+        token = {TOKEN_VAR: registry.token} if registry.token else {}
         # A fresh cache: what is installed really comes from the registries.
-        yield {**dependency_env(dependencies), **_QUIET_AND_QUICK, "npm_config_cache": str(cache)}
+        yield {
+            **token,
+            **dependency_env(dependencies),
+            **_QUIET_AND_QUICK,
+            "npm_config_cache": str(cache),
+        }
     finally:
         npmrc.unlink(missing_ok=True)
         shutil.rmtree(cache, ignore_errors=True)
@@ -122,15 +144,33 @@ def packument(registry: NpmRegistry, package: str) -> dict[str, Any] | None:
     if status == 404:
         return None
     if status != 200:
-        raise RegistryError(
+        error = RegistryUnavailable if status >= 500 else RegistryError
+        raise error(
             Problem(
                 f"{registry.name} answered HTTP {status} for {package}",
                 registry.name,
                 "check the registry URL and that the token may read the package",
             )
         )
-    data: dict[str, Any] = json.loads(body)
+    try:
+        data = json.loads(body)
+    except ValueError:  # HTML, or bytes that are not even UTF-8
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("versions", {}), dict):
+        raise _not_a_registry(
+            registry, registry.package_url(package), "answered something that is not a packument"
+        )
     return data
+
+
+def _not_a_registry(registry: NpmRegistry, url: str, answer: str) -> NotARegistry:
+    return NotARegistry(
+        Problem(
+            f"{registry.name}: this is not an npm registry ({mask(url)} {answer})",
+            f"targets.{registry.name}",
+            "set registry to the npm registry's URL, e.g. https://registry.npmjs.org/",
+        )
+    )
 
 
 def has_version(registry: NpmRegistry, package: str, version: str) -> bool:
@@ -154,11 +194,16 @@ def token_rejected(registry: NpmRegistry) -> bool:
     status, body = request(base + "-/whoami", headers=registry.auth_header())
     if status in (401, 403):
         return True
+    if status != 200:
+        return False
     # verdaccio answers an unknown token with 200 and no user name.
     try:
-        return status == 200 and not json.loads(body or b"{}").get("username")
+        answer = json.loads(body or b"{}")
     except ValueError:
-        return False
+        answer = None
+    if not isinstance(answer, dict):
+        raise _not_a_registry(registry, base + "-/whoami", "answered something that is not JSON")
+    return not answer.get("username")
 
 
 def pack(source: Path, dest: Path, env: dict[str, str], *, dependencies: str | None) -> Path:

@@ -9,7 +9,6 @@ import os
 import shutil
 import sys
 import tarfile
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,7 +21,14 @@ from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel
 
 from release.errors import Problem
 from release.masking import mask
-from release.ops.http import RegistryError, request, wait_for
+from release.ops import scratch
+from release.ops.http import (
+    NotARegistry,
+    RegistryError,
+    RegistryUnavailable,
+    request,
+    wait_for,
+)
 from release.ops.process import Result, run
 
 
@@ -59,16 +65,31 @@ class _Links(HTMLParser):
         super().__init__()
         self.files: list[str] = []
         self.sha256: dict[str, str] = {}
+        self.api_version = False  # PEP 629's <meta name="pypi:repository-version">
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
         if tag == "a":
-            href = dict(attrs).get("href") or ""
+            href = found.get("href") or ""
             path, _, fragment = href.partition("#")
             name = urllib.parse.unquote(path.rsplit("/", 1)[-1])
             self.files.append(name)
             algorithm, _, digest = fragment.partition("=")
             if algorithm == "sha256" and digest:
                 self.sha256[name] = digest.lower()
+        elif tag == "meta" and found.get("name") == "pypi:repository-version":
+            self.api_version = True
+
+
+def _not_an_index(index: Index, url: str, answer: str) -> NotARegistry:
+    return NotARegistry(
+        Problem(
+            f"{index.name}: this is not a PyPI-compatible index ({mask(url)} {answer})",
+            f"targets.{index.name}",
+            "set url (and simple_url) to the index's upload and simple API endpoints, "
+            "e.g. https://upload.pypi.org/legacy/ and https://pypi.org/simple/",
+        )
+    )
 
 
 def published_files(index: Index, distribution: str) -> dict[str, str]:
@@ -92,7 +113,8 @@ def _listing(index: Index, distribution: str) -> _Links:
     if status == 404:
         return _Links()
     if status != 200:
-        raise RegistryError(
+        error = RegistryUnavailable if status >= 500 else RegistryError
+        raise error(
             Problem(
                 f"{mask(url)} answered HTTP {status}",
                 index.name,
@@ -101,6 +123,10 @@ def _listing(index: Index, distribution: str) -> _Links:
         )
     parser = _Links()
     parser.feed(body.decode("utf-8", errors="replace"))
+    # A project page of the simple API (PEP 503) lists the project's files; a page that
+    # lists none and says no API version is some other web page answering 200.
+    if not parser.api_version and not any(_file_version(name) for name in parser.files):
+        raise _not_an_index(index, url, "answered a page that lists no distribution files")
     return parser
 
 
@@ -124,6 +150,11 @@ def credentials_rejected(index: Index) -> bool:
     form = urllib.parse.urlencode({":action": "file_upload", "protocol_version": "1"}).encode()
     headers = {**index.auth_header(), "Content-Type": "application/x-www-form-urlencoded"}
     status, _ = request(index.upload_url, data=form, headers=headers)
+    if status not in (400, 401, 403):
+        # Only an upload endpoint refuses an upload without a file; 200 is a web page.
+        raise _not_an_index(
+            index, index.upload_url, f"answered HTTP {status} to an upload without a file"
+        )
     return status in (401, 403)
 
 
@@ -378,4 +409,6 @@ def clamp_sdist(path: Path, epoch: int) -> None:
 
 
 def scratch_dir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"release-{prefix}-"))
+    # Dead runs' folders go first: a killed run cannot clean up after itself.
+    scratch.sweep()
+    return scratch.make(prefix)

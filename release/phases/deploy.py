@@ -8,10 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from release.errors import Problem, ReleaseError
+from release.errors import CommandError, Problem, ReleaseError
 from release.ops.http import RegistryError
 from release.phases.validate import on_target
 from release.steps import Context, Phase
+
+# What git says when the remote branch moved on (someone pushed between validation and push).
+_MOVED_ON = ("[rejected]", "fetch first", "non-fast-forward", "stale info")
+
+
+class RemoteMovedOn(ReleaseError):
+    """The atomic push was refused because the remote branch moved on: pull, then push again."""
+
+    exit_code = 1
 
 
 @dataclass
@@ -72,7 +81,19 @@ class Push:
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         r = ctx.record
-        ctx.git.push_atomic(r.remote, r.branch, r.tag)
+        try:
+            ctx.git.push_atomic(r.remote, r.branch, r.tag)
+        except CommandError as exc:
+            if not any(word in exc.output for word in _MOVED_ON):
+                raise
+            raise RemoteMovedOn(
+                Problem(
+                    f"{r.remote} refused the push: {r.branch} there moved on since validation "
+                    "(someone pushed meanwhile)",
+                    f"{r.remote}/{r.branch}",
+                    f"git pull --rebase {r.remote} {r.branch}, then push again",
+                )
+            ) from exc
         return {"remote": r.remote, "branch": r.branch, "tag": r.tag}
 
     def undo(self, ctx: Context) -> str | None:

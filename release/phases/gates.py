@@ -14,6 +14,7 @@ from pathlib import Path
 from release.config import LoadedConfig
 from release.credentials import literal_credentials
 from release.errors import CommandError, Problem, UsageError
+from release.masking import mask
 from release.ops.artifacts import expand
 from release.ops.git import Git
 from release.ops.process import run_shell
@@ -29,7 +30,8 @@ class GateResult:
     why: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+        # A gate's detail is a command's output: it may print a credential.
+        return {k: mask(v) for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)

@@ -103,11 +103,11 @@ def validate(
         with progress.step(f"check {name}"):
             found = check()
         for problem in found:
-            progress.warn(problem.what)
+            progress.error(problem.what)
         problems += found
     results, failed = run_gates(plan, loaded, skips, progress)
     for problem in failed:
-        progress.warn(problem.what)
+        progress.error(problem.what)
     return problems + failed, results
 
 
