@@ -110,7 +110,10 @@ def _name(root: Path, project: dict[str, Any], package: dict[str, Any] | None) -
         return Answer(str(project["name"]), "pyproject.toml [project] name")
     if package and package.get("name"):
         return Answer(str(package["name"]).split("/")[-1], "package.json name")
-    return Answer(root.resolve().name, "the directory's name (no pyproject.toml or package.json)")
+    # A folder's name may hold spaces or other characters a config name cannot (it names
+    # files): the unsafe runs become '-'.
+    folder = re.sub(r"[^A-Za-z0-9._-]+", "-", root.resolve().name).strip("-.") or "project"
+    return Answer(folder, "the directory's name (no pyproject.toml or package.json)")
 
 
 def _tag_format(git: Git, name: str) -> Answer:

@@ -304,3 +304,16 @@ def test_monorepo_tags_name_the_project(tmp_path: Path) -> None:
     found = infer(repo.root)
     assert found.tag_format.value == "core-v{version}"
     assert "ignored (no full version): stable, v10" in found.tag_format.why
+
+
+def test_a_folder_name_with_spaces_becomes_a_safe_project_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Without a pyproject.toml or package.json the folder names the project; its spaces must
+    # not make `plan --path` refuse the name it inferred itself.
+    repo = Repo(tmp_path / "my project (old)")
+    repo.commit("feat: first", {"README.md": "x\n"})
+    code = main(["plan", "--path", str(repo.root), "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert 'name = "my-project-old"' in json.loads(out.out)["inferred_config"]
