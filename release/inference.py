@@ -134,7 +134,9 @@ def _tag_format(git: Git, name: str) -> Answer:
     # In a monorepo, the spelling that names this project (`name-v1.2.3`, `name@1.2.3`).
     own = [p for p in groups if name and name in p] or list(groups)
     prefix = max(own, key=lambda p: (max(groups[p])[0], len(groups[p])))
-    newest = max(groups[prefix])[1]
+    # The newest release is the highest version: tags made the same day (a release and its
+    # floating aliases, an rc and its final) would otherwise sort as strings (v9 above v10).
+    newest = max((Version.parse(tag[len(prefix) :]), tag) for _, tag in groups[prefix])[1]
     others = [f"{p or '(none)'}: {len(t)} tags" for p, t in groups.items() if p != prefix]
     older = f"; older spellings left aside ({', '.join(others)})" if others else ""
     return Answer(
@@ -325,6 +327,11 @@ def _targets(pyproject: dict[str, Any] | None, package: dict[str, Any] | None) -
             targets.append(target)
             honoured = f" (publishConfig: {', '.join(sorted(publish))})" if publish else ""
             whys.append(f"a public package.json: npm{honoured}")
+            if str(package["name"]).startswith("@") and "access" not in target:
+                # npm publishes a scoped package as restricted unless told otherwise; a
+                # package.json that is not private means to be public.
+                target["access"] = "public"
+                whys.append("a scoped package that is not private: access = public")
     return Answer(targets, "; ".join(whys) or "nothing to publish: a tag-only release")
 
 

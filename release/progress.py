@@ -13,6 +13,12 @@ from rich.markup import escape
 from release.masking import mask
 
 
+class StepMark:
+    """What a step's own code says of its end: a check can fail without raising."""
+
+    failed = False
+
+
 class Progress:
     """Announces phases and steps as they start and end, with timings.
 
@@ -48,18 +54,19 @@ class Progress:
         self._line(f"   error: {text}", "red")
 
     @contextmanager
-    def step(self, name: str) -> Iterator[None]:
+    def step(self, name: str) -> Iterator[StepMark]:
         start = time.monotonic()
         if self.plain:
             self._line(f"-> {name} ...")
         ok = False
+        mark = StepMark()
         try:
             if self.plain or self.quiet:
-                yield
+                yield mark
             else:
                 with self.console.status(escape(mask(name)), spinner="dots"):
-                    yield
-            ok = True
+                    yield mark
+            ok = not mark.failed
         finally:
             took = time.monotonic() - start
             if ok:

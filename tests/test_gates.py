@@ -205,3 +205,14 @@ def test_interactive_push_asks_first_and_no_changes_nothing(repo: Repo) -> None:
     os.close(primary)
     assert b"cancelled at the prompt; nothing was changed" in seen
     assert repo.user_state() == before
+
+
+def test_a_failing_gate_is_never_announced_as_ok(repo: Repo) -> None:
+    # A gate's check returns its failure instead of raising: the progress line must still
+    # say FAILED, not "ok" just before the error.
+    repo.commit("fix: something")
+    config = write_config(repo, '[[gates.custom]]\nname = "always-no"\ncommand = "false"\n')
+    out = cli("gates", "--config", str(config), "--ci")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "gate always-no: FAILED" in out.stderr
+    assert "gate always-no: ok" not in out.stderr

@@ -317,3 +317,32 @@ def test_a_folder_name_with_spaces_becomes_a_safe_project_name(
     out = capsys.readouterr()
     assert code == 0, out.err
     assert 'name = "my-project-old"' in json.loads(out.out)["inferred_config"]
+
+
+def test_the_newest_tag_is_the_highest_version_not_the_last_string(
+    tmp_path: Path, configs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Tags made on one day (a release and its floating alias): v9 must not beat v10.
+    repo = Repo(tmp_path / "sameday")
+    repo.commit("feat: one", {"pyproject.toml": PYPROJECT_AT.format(version="9.21.2")})
+    repo.tag("v9.21.2")
+    repo.commit("feat!: two", {"pyproject.toml": PYPROJECT_AT.format(version="10.6.0")})
+    repo.tag("v10.6.0")
+    repo.tag("v10")
+    answer, _ = init(repo.root, configs, capsys)
+    why = answer["inferred"]["tag format"]["why"]
+    assert "v10.6.0 (the newest)" in why, why
+
+
+def test_a_scoped_public_package_is_published_public(
+    tmp_path: Path, configs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # slugify's shape: "@sindresorhus/slugify", no publishConfig. npm would publish it as
+    # restricted; the project means it to be public.
+    repo = Repo(tmp_path / "slug")
+    package = {"name": "@acme/slug", "version": "2.2.0"}
+    repo.commit("chore: init", {"package.json": json.dumps(package)})
+    repo.tag("v2.2.0")
+    _, config = init(repo.root, configs, capsys)
+    (target,) = config["targets"]
+    assert (target["kind"], target["access"]) == ("npm", "public")

@@ -146,8 +146,9 @@ def run_gates(
             else:
                 results.append(GateResult(name, "skipped", f"reason: {skips[name]}", why))
                 continue
-        with progress.step(f"gate {name}"):
+        with progress.step(f"gate {name}") as mark:
             outcome = gate_check()
+            mark.failed = not outcome.ok
         status = "passed" if outcome.ok else "failed"
         results.append(GateResult(name, "empty" if outcome.empty else status, outcome.detail, why))
         if not outcome.ok:
