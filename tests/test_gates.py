@@ -216,3 +216,19 @@ def test_a_failing_gate_is_never_announced_as_ok(repo: Repo) -> None:
     assert out.returncode == 2, out.stdout + out.stderr
     assert "gate always-no: FAILED" in out.stderr
     assert "gate always-no: ok" not in out.stderr
+
+
+def test_digests_are_not_secrets_but_a_named_hex_token_is(repo: Repo) -> None:
+    # twine's shape: a release whose tests gained sha256 digests of wheels.
+    digest = "a" * 8 + "0123456789abcdef" * 3 + "b" * 8
+    repo.commit(
+        "test: pin digests",
+        {"tests/test_package.py": f'EXPECTED = {{"sha256": "{digest}"}}\n'},
+    )
+    config = write_config(repo)
+    code, found, _ = gates(config)
+    assert (code, found["secrets"]["status"]) == (0, "passed"), found["secrets"]
+    repo.commit("fix: oops", {"settings.py": 'api_password = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"\n'})
+    code, found, _ = gates(config)
+    assert code == 2 and found["secrets"]["status"] == "failed"
+    assert "settings.py:1" in found["secrets"]["detail"]

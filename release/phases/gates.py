@@ -214,8 +214,9 @@ def _branch(git: Git, allowed: list[str]) -> _Outcome:
 def _secrets(git: Git, loaded: LoadedConfig, since: str | None, allowlist: str) -> _Outcome:
     """Secrets on the lines added since the last release (every line on a first release)."""
     # Imported here: detect-secrets loads its plugins at import, and only this gate needs it.
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.core.secrets_collection import SecretsCollection
-    from detect_secrets.settings import default_settings
+    from detect_secrets.settings import transient_settings
 
     added: dict[str, set[int]] | None = None
     if since:
@@ -237,7 +238,15 @@ def _secrets(git: Git, loaded: LoadedConfig, since: str | None, allowlist: str) 
     # The allow-list holds hashes of secrets: it is the one file not to scan.
     names = [n for n in names if n != allowlist]
     collection = SecretsCollection()
-    with default_settings():
+    # Every detector but bare hex entropy: hex strings in a change are digests (sha256 of
+    # wheels in twine's tests, lockfile hashes) far more often than credentials, and a hex
+    # credential assigned to a name is still caught by the keyword detector.
+    plugins = [
+        {"name": plugin.__name__}
+        for plugin in get_mapping_from_secret_type_to_class().values()
+        if plugin.__name__ != "HexHighEntropyString"
+    ]
+    with transient_settings({"plugins_used": plugins}):
         for name in names:
             path = loaded.root / name
             if path.is_file():
