@@ -207,3 +207,81 @@ def test_dependencies_come_from_their_own_index(
     repo.git("push", "-q", "origin", "main")
     code, report = push(config(repo, pypi_server.url))
     assert (code, report["version"]) == (0, "1.2.2"), report
+
+
+def test_a_towncrier_shaped_project_releases_with_only_its_target_edited(
+    tmp_path: Path,
+    pypi_server: PypiServer,
+    push: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # towncrier's own shape: a `trunk` branch, tags without `v`, CalVer, `.dev0` between
+    # releases, towncrier.toml writing NEWS.rst. `release init` writes the config; only the
+    # target's URL and credential names are edited, as a new user would.
+    import datetime as dt
+
+    import tomlkit
+
+    dist = f"calshape-{os.getpid()}-{next(_names)}"
+    module = dist.replace("-", "_")
+    remote = tmp_path / f"{dist}.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "trunk", str(remote)], check=True)
+    repo = Repo(tmp_path / dist)
+    repo.git("checkout", "-q", "-b", "trunk")
+    pyproject = (
+        '[build-system]\nrequires = ["setuptools>=69"]\nbuild-backend = "setuptools.build_meta"\n'
+        f'\n[project]\nname = "{dist}"\nversion = "{{version}}"\nrequires-python = ">=3.11"\n'
+    )
+    files = {
+        "pyproject.toml": pyproject.format(version="24.7.1"),
+        f"src/{module}/__init__.py": '"""CalVer shape."""\n',
+        "towncrier.toml": '[tool.towncrier]\ndirectory = "newsfragments"\nfilename = "NEWS.rst"\n',
+        "NEWS.rst": "Release notes\n=============\n\n.. towncrier release notes start\n",
+        "newsfragments/.gitkeep": "",
+        ".gitignore": "dist/\n*.egg-info/\n",
+    }
+    for version, date in (
+        ("24.6.0", "2024-06-03"),
+        ("24.7.0", "2024-07-09"),
+        ("24.7.1", "2024-07-20"),
+    ):
+        monkeypatch.setenv("GIT_COMMITTER_DATE", f"{date}T12:00:00")
+        files["pyproject.toml"] = pyproject.format(version=version)
+        repo.commit(f"release {version}", files)
+        repo.tag(version)
+    monkeypatch.delenv("GIT_COMMITTER_DATE")
+    repo.commit(
+        "start the next release",
+        {
+            "pyproject.toml": pyproject.format(version="24.8.0.dev0"),
+            "newsfragments/7.feature": "Shapes are released as they are.\n",
+        },
+    )
+    repo.git("remote", "add", "origin", remote.as_uri())
+    repo.git("push", "-q", "origin", "trunk", "--tags")
+    repo.git("remote", "set-head", "origin", "trunk")
+    repo.git("branch", "-q", "--set-upstream-to=origin/trunk")
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    monkeypatch.setenv("RELEASE_CONFIG_DIR", str(configs))
+    assert main(["init", "--path", str(repo.root), "--json"]) == 0
+    capsys.readouterr()
+    (path,) = configs.glob("*.toml")
+    doc = tomlkit.parse(path.read_text())
+    (target,) = doc["targets"]
+    target["url"] = pypi_server.url
+    target["username_env"] = "TEST_PYPI_USERNAME"
+    target["password_env"] = "TEST_PYPI_PASSWORD"
+    path.write_text(tomlkit.dumps(doc))
+    code, report = push(path)
+    today = dt.datetime.now(dt.UTC).date()
+    expected = f"{today.year % 100}.{today.month}.0"  # the calendar has passed 24.8
+    assert code == 0, report
+    assert (report["version"], report["tag"]) == (expected, expected)
+    assert report["targets"][0]["status"] == "verified"
+    news = (repo.root / "NEWS.rst").read_text()
+    assert expected in news and "Shapes are released as they are." in news
+    assert not (repo.root / "newsfragments" / "7.feature").exists()
+    assert f"refs/tags/{expected}" in repo.git("ls-remote", "--tags", "origin")
+    assert not (repo.root / "CHANGELOG.md").exists()
