@@ -241,10 +241,11 @@ def _secrets(git: Git, loaded: LoadedConfig, since: str | None, allowlist: str) 
     # Every detector but bare hex entropy: hex strings in a change are digests (sha256 of
     # wheels in twine's tests, lockfile hashes) far more often than credentials, and a hex
     # credential assigned to a name is still caught by the keyword detector.
+    detectors: dict[str, type] = dict(get_mapping_from_secret_type_to_class())
     plugins = [
-        {"name": plugin.__name__}
-        for plugin in get_mapping_from_secret_type_to_class().values()
-        if plugin.__name__ != "HexHighEntropyString"
+        {"name": detector.__name__}
+        for detector in detectors.values()
+        if detector.__name__ != "HexHighEntropyString"
     ]
     with transient_settings({"plugins_used": plugins}):
         for name in names:
