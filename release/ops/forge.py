@@ -74,6 +74,25 @@ def uploads_base(api_url: str) -> str:
     return api_url
 
 
+def _same_release(
+    target: str, existing: ForgeRelease | None, wanted: tuple[str, str, str, bool], where: str
+) -> bool:
+    """After "already exists": true when the release there is this very one (same name,
+    notes and pre-release flag); a different one is a stop, never overwritten."""
+    tag, name, body, prerelease = wanted
+    if existing is None:
+        return False
+    if existing.matches(name, body, prerelease):
+        return True
+    raise ForgeError(
+        Problem(
+            f"{target}: a different release already exists for {tag}",
+            where,
+            "delete it on the forge or make it match, then resume the release",
+        )
+    )
+
+
 @dataclass(frozen=True)
 class GitHub:
     """One repository's releases through the REST API (the published OpenAPI contract)."""
@@ -177,16 +196,10 @@ class GitHub:
             return self._parse(answer), True
         if status == 422:
             existing = self.release(tag)
-            if existing is not None and existing.matches(name, body, prerelease):
+            where = f"{self.api_url}{self._repo}/releases/{existing.id if existing else ''}"
+            if _same_release(self.target, existing, (tag, name, body, prerelease), where):
+                assert existing is not None
                 return existing, False
-            if existing is not None:
-                raise ForgeError(
-                    Problem(
-                        f"{self.target}: a different release already exists for {tag}",
-                        f"{self.api_url}{self._repo}/releases/{existing.id}",
-                        "delete it on the forge or make it match, then resume the release",
-                    )
-                )
         raise self._fail(f"creating the release of {tag}", status, answer)
 
     def upload(self, release: ForgeRelease, path: Path) -> None:
@@ -290,16 +303,10 @@ class GitLab:
             return made, True
         if status in (409, 422):  # "Release already exists"
             existing = self.release(tag)
-            if existing is not None and existing.matches(name, body, False):
+            where = f"{self.api_url}{self._base}/{tag}"
+            if _same_release(self.target, existing, (tag, name, body, False), where):
+                assert existing is not None
                 return existing, False
-            if existing is not None:
-                raise ForgeError(
-                    Problem(
-                        f"{self.target}: a different release already exists for {tag}",
-                        f"{self.api_url}{self._base}/{tag}",
-                        "delete it on the forge or make it match, then resume the release",
-                    )
-                )
         raise self._fail(f"creating the release of {tag}", status, answer)
 
     def delete(self, release: ForgeRelease) -> None:
