@@ -164,15 +164,7 @@ class RemoteGit(Git):
         tip = self.remote_branch_sha(remote, branch)
         if tip is None:
             return None
-        self.run(
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            "--refmap=",
-            remote,
-            f"refs/heads/{branch}",
-        )
+        self._fetch_objects(remote, f"refs/heads/{branch}")
         return tip
 
     def remote_url(self, remote: str) -> str | None:
@@ -267,15 +259,12 @@ class RemoteGit(Git):
 
     def fetch_tag_commits(self, remote: str, tag: str) -> None:
         """Bring a remote tag's commits here, creating no ref (reads change none of the user's)."""
-        self.run(
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            "--refmap=",
-            remote,
-            f"refs/tags/{tag}",
-        )
+        self._fetch_objects(remote, f"refs/tags/{tag}")
+
+    def _fetch_objects(self, remote: str, ref: str) -> None:
+        """The objects of one remote ref, and no ref here: no remote-tracking ref, no tag,
+        no FETCH_HEAD (reads never change the user's refs)."""
+        self.run("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--refmap=", remote, ref)
 
     def push_ref(self, remote: str, sha: str, ref: str) -> None:
         self.run("push", "--porcelain", remote, f"{sha}:{ref}")
