@@ -37,6 +37,7 @@ class _Written:
     """A version as written in a range: its numeric parts (None for x/*), and what follows."""
 
     parts: tuple[int | None, ...]
+    marks: tuple[str, ...]  # each part as written, so an "x" or "*" stays what it was
     suffix: str  # "-0", "-rc.1", ".*" ... kept when the bound is lifted
 
 
@@ -208,6 +209,8 @@ def _npm_update(spec: str, version: str, where: str) -> str:
                 new = f"<{m['gap']}{keep_v}{_lift(written, lower, release)}"
         elif op == "<=":
             new = f"<={m['gap']}{keep_v}{_npm_inclusive(written, release, full)}"
+        elif all(part is None for part in written.parts):
+            raise _cannot(spec, version, where)  # "*" admits every release, but no pre-release
         else:  # ^ ~ ~> = and bare versions or x-ranges: the same shape at the new version
             new = f"{op}{m['gap']}{keep_v}{_npm_inclusive(written, release, full)}"
         pieces.append(last[at : m.start()] + new)
@@ -231,16 +234,18 @@ def _npm_inclusive(written: _Written, release: tuple[int, ...], full: str) -> st
 def _written(text: str) -> _Written:
     match = _WRITTEN.match(text)
     if match is None:
-        return _Written((), text)
-    parts = tuple(None if p in ("x", "X", "*") else int(p) for p in match[1].split("."))
-    return _Written(parts, match[2])
+        return _Written((), (), text)
+    marks = tuple(match[1].split("."))
+    parts = tuple(None if p in ("x", "X", "*") else int(p) for p in marks)
+    return _Written(parts, marks, match[2])
 
 
 def _truncate(written: _Written, release: tuple[int, ...]) -> str:
     """`release` cut to as many parts as `written` has, an x kept where one was written."""
     padded = (*release, 0, 0, 0)
     return ".".join(
-        str(padded[i]) if part is not None else "x" for i, part in enumerate(written.parts)
+        str(padded[i]) if part is not None else written.marks[i]
+        for i, part in enumerate(written.parts)
     )
 
 
