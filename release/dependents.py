@@ -42,6 +42,11 @@ class Dependency:
         """True for ranges only the repository's development uses (devDependencies, groups)."""
         return self.field.startswith(manifests.DEV_FIELDS)
 
+    @property
+    def optional(self) -> bool:
+        """True for ranges a user installs only on request (extras, optionalDependencies)."""
+        return self.field.startswith(manifests.OPTIONAL_FIELDS)
+
 
 @dataclass(frozen=True)
 class Cascade:
@@ -142,24 +147,42 @@ def release_order(members: list[Member], deps: list[Dependency]) -> list[str]:
     """Member names, every dependency before its dependents; ties keep config order.
 
     Development-only ranges (devDependencies, dependency groups) do not order publishing, so
-    a test helper and the package it tests may name each other there.
+    a test helper and the package it tests may name each other there. Optional ones (extras,
+    optionalDependencies) order it where they can: a package may offer an extra that needs a
+    package which needs it (opentelemetry-sdk[file-configuration] does).
     """
     names = [m.name for m in members]
     needs: dict[str, set[str]] = {n: set() for n in names}
+    wants: dict[str, set[str]] = {n: set() for n in names}
     for dep in deps:
-        if not dep.dev and dep.dependent in needs and dep.dependency in needs:
-            needs[dep.dependent].add(dep.dependency)
+        if dep.dev or dep.dependent not in needs or dep.dependency not in needs:
+            continue
+        (wants if dep.optional else needs)[dep.dependent].add(dep.dependency)
+    after = {n: needs[n] | wants[n] for n in names}
+    for name in names:
+        # An optional range that closes a loop is the one that gives way.
+        after[name] -= {w for w in wants[name] - needs[name] if name in _reachable(w, after)}
     order: list[str] = []
     placed: set[str] = set()
     for _ in names:  # one member placed per round, at most
-        ready = next((n for n in names if n not in placed and needs[n] <= placed), None)
+        ready = next((n for n in names if n not in placed and after[n] <= placed), None)
         if ready is None:
             break
         order.append(ready)
         placed.add(ready)
     if len(order) < len(names):
-        raise _cycle_error([n for n in names if n not in placed], needs, deps)
+        raise _cycle_error([n for n in names if n not in placed], after, deps)
     return order
+
+
+def _reachable(start: str, edges: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in edges[todo.pop()] - seen:
+            seen.add(nxt)
+            todo.append(nxt)
+    return seen
 
 
 def _cycle_error(

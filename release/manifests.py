@@ -24,6 +24,7 @@ from release.errors import ConfigError, Problem
 NPM_FIELDS = ("dependencies", "peerDependencies", "optionalDependencies", "devDependencies")
 # Fields whose ranges bind only the repository's own development, never the package's users.
 DEV_FIELDS = ("devDependencies", "dependency-groups.")
+OPTIONAL_FIELDS = ("optionalDependencies", "project.optional-dependencies.")
 
 # name, extras, then the range as written, then a marker or a direct reference (`@ url`).
 _REQUIREMENT = re.compile(

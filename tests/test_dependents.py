@@ -267,8 +267,28 @@ def test_development_ranges_do_not_order_publishing() -> None:
     assert release_order(members("a", "b"), deps) == ["b", "a"]
 
 
+def test_an_extra_orders_publishing_only_where_it_can() -> None:
+    """opentelemetry-python: sdk[file-configuration] needs configuration, which needs sdk."""
+    deps = [
+        dep("sdk", "configuration", field="optionalDependencies"),
+        dep("configuration", "sdk"),
+        dep("exporter", "helper", field="optionalDependencies"),
+    ]
+    assert release_order(members("configuration", "sdk", "exporter", "helper"), deps) == [
+        "sdk",
+        "configuration",
+        "helper",
+        "exporter",
+    ]
+
+
 def test_a_cycle_is_named_with_its_fix() -> None:
-    deps = [dep("a", "b"), dep("b", "c"), dep("c", "b"), dep("d", "a")]
+    deps = [
+        dep("a", "b", field="optionalDependencies"),
+        dep("b", "c"),
+        dep("c", "b"),
+        dep("d", "a"),
+    ]
     with pytest.raises(ConfigError) as err:
         release_order(members("a", "b", "c", "d"), deps)
     message = str(err.value)
