@@ -16,6 +16,7 @@ from release.errors import ConfigError, Problem, ReleaseError
 from release.paths import inside
 
 POLICIES = ("follow", "always", "off")
+_MANIFESTS = (("pyproject.toml", "python"), ("package.json", "npm"))
 
 
 @dataclass(frozen=True)
@@ -60,30 +61,34 @@ class Cascade:
 
 
 def internal_dependencies(repo: Path, members: list[Member]) -> list[Dependency]:
-    """Every dependency of a member on another member, in member, manifest, then file order."""
-    python_names: dict[str, str] = {canonicalize_name(m.name): m.name for m in members}
-    npm_names = {m.name: m.name for m in members}
-    found: list[Dependency] = []
+    """Every dependency of a member on another member, in member, manifest, then file order.
+
+    A name counts only where the member has a manifest of that kind: an npm package named
+    like a Python-only member is some other package from the registry.
+    """
+    texts: dict[tuple[str, str], tuple[str, str]] = {}  # (member, ecosystem) -> (file, text)
     for member in members:
-        for manifest, ecosystem in (("pyproject.toml", "python"), ("package.json", "npm")):
+        for manifest, ecosystem in _MANIFESTS:
             file = PurePosixPath(member.path, manifest).as_posix()
             text = _read(repo, file, f"package {member.name} (path {member.path!r})")
-            if text is None:
-                continue
-            key: Callable[[str], str]
-            if ecosystem == "python":
-                entries = manifests.python_entries(text, file)
-                names, key = python_names, canonicalize_name
-            else:
-                entries = manifests.npm_entries(text, file)
-                names, key = npm_names, str
-            for entry in entries:
-                target = names.get(key(entry.name))
-                if target is None or target == member.name:
-                    continue
-                found.append(
-                    Dependency(member.name, target, file, entry.field, entry.spec, ecosystem)
-                )
+            if text is not None:
+                texts[(member.name, ecosystem)] = (file, text)
+    python_names = {canonicalize_name(m): m for m, kind in texts if kind == "python"}
+    npm_names = {m: m for m, kind in texts if kind == "npm"}
+    found: list[Dependency] = []
+    for (name, ecosystem), (file, text) in texts.items():
+        if ecosystem == "python":
+            pairs = [
+                (python_names.get(canonicalize_name(e.name)), e)
+                for e in manifests.python_entries(text, file)
+            ]
+        else:
+            pairs = [(npm_names.get(e.name), e) for e in manifests.npm_entries(text, file)]
+        found += [
+            Dependency(name, target, file, entry.field, entry.spec, ecosystem)
+            for target, entry in pairs
+            if target is not None and target != name
+        ]
     return found
 
 

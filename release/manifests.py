@@ -109,15 +109,13 @@ def rewrite_python(text: str, field: str, name: str, spec: str, new_spec: str, w
             Problem(f"is not valid TOML ({exc})", where, "fix the syntax at the place named")
         ) from exc
     node: Any = doc
-    group = field.split(".", 2)[-1]
-    keys = {
-        "project.dependencies": ["project", "dependencies"],
-        f"project.optional-dependencies.{group}": ["project", "optional-dependencies", group],
-        f"dependency-groups.{field.split('.', 1)[-1]}": [
-            "dependency-groups",
-            field.split(".", 1)[-1],
-        ],
-    }.get(field, [])
+    keys: list[str] = []
+    if field == "project.dependencies":
+        keys = ["project", "dependencies"]
+    elif field.startswith("project.optional-dependencies."):
+        keys = ["project", "optional-dependencies", field.split(".", 2)[2]]
+    elif field.startswith("dependency-groups."):
+        keys = ["dependency-groups", field.split(".", 1)[1]]
     for key in keys:
         node = node.get(key) if hasattr(node, "get") else None
     if isinstance(node, Array):
@@ -128,7 +126,8 @@ def rewrite_python(text: str, field: str, name: str, spec: str, new_spec: str, w
             if canonicalize_name(found) != canonicalize_name(name) or written != spec:
                 continue
             match = _REQUIREMENT.match(str(item))
-            assert match is not None  # _split accepted it, and the name pattern is PEP 508's
+            if match is None:  # packaging read a name this pattern does not: leave it be
+                break
             new = match["head"] + new_spec + match["tail"]
             node[index] = tomlkit.string(
                 new,

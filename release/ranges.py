@@ -56,7 +56,11 @@ def update_spec(ecosystem: str, spec: str, version: str, where: str) -> str:
         new = _python_update(spec, version, where)
     else:
         new = _npm_update(spec, version, where)
-    if not admits_spec(ecosystem, new, version, where):
+    try:
+        fits = admits_spec(ecosystem, new, version, where)
+    except ConfigError:
+        fits = False  # an edit this module cannot read back is no edit at all
+    if not fits:
         raise _cannot(spec, version, where)
     return new
 
@@ -255,7 +259,7 @@ def _lift(upper: _Written, lower: _Written | None, release: tuple[int, ...]) -> 
     ">=1.2,<2" caps majors (first part where the bounds differ), so for 2.0.0 it becomes "<3";
     a lone "<1.3" caps minors (its last non-zero part), so for 2.0.0 it becomes "<2.1".
     """
-    numbers = [p or 0 for p in upper.parts]
+    numbers = [p or 0 for p in upper.parts] or [0]
     level = len(numbers) - 1
     if lower is not None:
         low = [*(p or 0 for p in lower.parts), 0, 0, 0]

@@ -119,20 +119,18 @@ def test_internal_dependencies_are_read_from_every_manifest(shop: Path) -> None:
         ("@shop/web", "@shop/ui", "dependencies", "^1.0.0"),
         ("@shop/web", "@shop/ui", "peerDependencies", ">=1.0.0 <2.0.0"),
         ("@shop/web", "@shop/ui", "devDependencies", "workspace:^"),
-        ("@shop/web", "shop-core", "devDependencies", "*"),
-    ]
+    ]  # not web's "shop-core": "*": shop-core has no package.json, that is npm's shop-core
     assert {d.file for d in deps} == {
         "packages/cli/pyproject.toml",
         "packages/utils/pyproject.toml",
         "js/web/package.json",
     }
     assert {d.ecosystem for d in deps if d.file.endswith(".json")} == {"npm"}
-    assert [d.dev for d in deps].count(True) == 3
+    assert [d.dev for d in deps].count(True) == 2
     assert [d.dependent for d in dependents_of("shop-core", deps)] == [
         "shop-cli",
         "shop-cli",
         "shop-utils",
-        "@shop/web",
     ]
 
 
@@ -141,14 +139,18 @@ def test_a_member_at_the_root_with_both_manifests(tmp_path: Path) -> None:
         tmp_path,
         {
             "pyproject.toml": '[project]\nname = "both"\ndependencies = ["lib>=1"]\n',
-            "package.json": '{"name": "both", "dependencies": {"lib": "^1.0.0", "both": "*"}}',
+            "package.json": json.dumps(
+                {"name": "both", "dependencies": {"lib": "^1.0.0", "both": "*", "tool": "~2.0.0"}}
+            ),
             "lib/pyproject.toml": '[project]\nname = "lib"\n',
+            "tool/package.json": '{"name": "tool"}',
         },
     )
-    deps = internal_dependencies(root, [Member("both", "."), Member("lib", "lib")])
-    assert [(d.file, d.ecosystem, d.spec) for d in deps] == [
-        ("pyproject.toml", "python", ">=1"),
-        ("package.json", "npm", "^1.0.0"),
+    members = [Member("both", "."), Member("lib", "lib"), Member("tool", "tool")]
+    deps = internal_dependencies(root, members)
+    assert [(d.file, d.ecosystem, d.dependency, d.spec) for d in deps] == [
+        ("pyproject.toml", "python", "lib", ">=1"),
+        ("package.json", "npm", "tool", "~2.0.0"),
     ]
 
 
@@ -206,6 +208,53 @@ def test_rewrite_pyproject_keeps_comments_quotes_and_crlf(shop: Path) -> None:
     both = rewrite_text(new, utils, "==0.1.1")
     assert both == old.replace(">= 1.2, <2 ;", ">=2.0.0,<3 ;").replace("==0.1.0", "==0.1.1")
     assert path.read_bytes().decode() == old  # rewrite returns texts; it never writes
+
+
+SHAPES = (
+    """\
+[project]
+name = "app"
+dependencies = [
+  "core>=1; python_version < '3.12'",
+  "core>=1.1; python_version >= '3.12'",
+]
+[tool.other]
+dependencies = ["core>=1"]
+[project.optional-dependencies]
+"with.dot" = ['''core (>=1.0)''']
+"""
+    + '''multi = ["""core==1.0.*"""]'''
+    + "\n"
+)
+
+
+def test_rewrite_pyproject_shapes(tmp_path: Path) -> None:
+    """Twice the same dependency under markers, a table out of order, odd string kinds."""
+    root = build(tmp_path, {"app/pyproject.toml": SHAPES, "core/pyproject.toml": CORE})
+    deps = internal_dependencies(root, [Member("app", "app"), Member("core", "core")])
+    assert [(d.field, d.spec) for d in deps] == [
+        ("project.dependencies", ">=1"),
+        ("project.dependencies", ">=1.1"),
+        ("project.optional-dependencies.with.dot", "(>=1.0)"),
+        ("project.optional-dependencies.multi", "==1.0.*"),
+    ]
+    text = SHAPES
+    for d, new in zip(deps, [">=2", ">=2.0.0", "(>=2.0)", "==2.0.*"], strict=True):
+        text = rewrite_text(text, d, new)
+    assert text == (
+        SHAPES.replace("core>=1;", "core>=2;")
+        .replace("core>=1.1;", "core>=2.0.0;")
+        .replace("core (>=1.0)", "core (>=2.0)")
+        .replace("core==1.0.*", "core==2.0.*")
+    )
+    assert '[tool.other]\ndependencies = ["core>=1"]' in text
+
+
+def test_rewrite_package_json_with_an_escaped_key(tmp_path: Path) -> None:
+    text = '{"name": "web",\n "dependencies": {"@shop\\/ui": "^1.0.0"}}'
+    root = build(tmp_path, {"web/package.json": text, "ui/package.json": '{"name": "@shop/ui"}'})
+    deps = internal_dependencies(root, [Member("web", "web"), Member("@shop/ui", "ui")])
+    assert rewrite(root, deps[0], "^2.0.0")[1] == text.replace("^1.0.0", "^2.0.0")
 
 
 @pytest.mark.parametrize("indent", [2, 4, "\t"], ids=["2-space", "4-space", "tab"])
