@@ -377,6 +377,10 @@ def test_an_exact_pin_carries_the_cascade_down_the_chain() -> None:
     result = run({"a": "1.0.1"}, chain)
     assert result.bumps == {"b": "dependency a 1.0.1", "c": "dependency b 1.0.1"}
     assert result.edits == [(chain[0], "1.0.1"), (chain[1], "1.0.1")]
+    # The same chain listed the other way round: the cascade goes on until nothing moves.
+    backwards = run({"a": "1.0.1"}, chain[::-1])
+    assert backwards.bumps == result.bumps
+    assert sorted(backwards.edits, key=str) == sorted(result.edits, key=str)
 
 
 def test_always_releases_every_dependent_and_edits_only_broken_ranges() -> None:
