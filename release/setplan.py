@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from release.config import LoadedConfig
-from release.errors import Problem, UsageError
+from release.errors import ConfigError, Problem, UsageError
 from release.ops.files import read_text
 from release.packages import members, select
 from release.paths import inside
@@ -135,7 +135,7 @@ def _follow(
     deps = internal_dependencies(loaded.root, found)
     order = release_order(found, deps)
     released = {n: p.next_version_str for n, p in plans.items() if p.next_version_str}
-    policy = {m.config.name: m.config.dependents for m in every}
+    policy: dict[str, str] = {m.config.name: m.config.dependents for m in every}
     patch = replace(options, bump=Bump.PATCH, version=None, allow_empty_notes=True)
     added: dict[str, Plan] = {}
 
@@ -172,11 +172,12 @@ def _with_edit(member: LoadedConfig, plan: Plan, dep: object, spec: str) -> Plan
     why = f"{dep.dependency} {dep.field}: {dep.spec} -> {spec}"
     for i, change in enumerate(files):
         if change.path == relative and change.new is not None:
-            files[i] = replace(
-                change, new=rewrite_text(change.new, dep, spec), why=f"{change.why}; {why}"
-            )
+            new = rewrite_text(change.new, dep, spec)
+            files[i] = replace(change, new=new, why=f"{change.why}; {why}")
             break
     else:
         old = read_text(inside(member.root, relative, dep.file))
+        if old is None:
+            raise ConfigError(Problem(f"{dep.file} is gone", dep.file, "restore it"))
         files.append(FileChange(relative, old, rewrite_text(old, dep, spec), why, "version"))
     return replace(plan, files=tuple(files))

@@ -103,8 +103,15 @@ def _npm_files(p: Pkg, version: str) -> dict[str, str]:
     }
 
 
-def config_text(name: str, repo_path: str, packages: list[Pkg], simple_url: str,
-                index_url: str, registry_url: str, deletable: bool | None = None) -> str:
+def config_text(
+    name: str,
+    repo_path: str,
+    packages: list[Pkg],
+    simple_url: str,
+    index_url: str,
+    registry_url: str,
+    deletable: bool | None = None,
+) -> str:
     lines = [
         f'name = "{name}"',
         f'path = "{repo_path}"',
