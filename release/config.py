@@ -13,7 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from release.errors import ConfigError, Problem, UsageError
 from release.forgeconfig import FORGE_KINDS, GithubTarget, GitlabTarget, Notify
 from release.masking import register_env_secrets
-from release.names import SAFE_NAME_RULE, name_problem, ref_problem
+from release.names import (
+    PACKAGE_NAME_RULE,
+    SAFE_NAME_RULE,
+    name_problem,
+    package_problem,
+    ref_problem,
+)
 from release.paths import relative_problem
 from release.versionfiles import VersionSource
 
@@ -388,8 +394,11 @@ class PackageEntry(_Strict):
 
     @field_validator("name")
     @classmethod
-    def _safe_name(cls, name: str) -> str:
-        return _check_name(name)
+    def _package_name(cls, name: str) -> str:
+        problem = package_problem(name)
+        if problem:
+            raise ValueError(f"{problem}: {PACKAGE_NAME_RULE}")
+        return name
 
     @field_validator("path")
     @classmethod

@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel
 
-from release.config import LoadedConfig, PackageEntry, ProjectConfig
+from release.config import LoadedConfig, PackageEntry, ProjectConfig, check_tag_format
 from release.errors import ConfigError, Problem
 from release.paths import inside
 
@@ -99,4 +99,14 @@ def _tag_format(cfg: ProjectConfig, entry: PackageEntry) -> str:
         fmt = cfg.tag_format
     else:
         fmt = "{name}-v{version}"
-    return fmt.replace("{name}", entry.name)
+    fmt = fmt.replace("{name}", entry.name)
+    try:
+        return check_tag_format(fmt, entry.name)
+    except ValueError as exc:
+        raise ConfigError(
+            Problem(
+                f"package {entry.name}: tag_format {exc}",
+                f"packages.{entry.name}.tag_format",
+                'set tag_format = "{name}-v{version}" or another spelling git accepts',
+            )
+        ) from None

@@ -20,6 +20,7 @@ from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
 from release.journal import Journal
 from release.masking import mask
+from release.names import slug
 from release.ops.files import sha256
 from release.ops.git import RemoteGit
 from release.ops.npm import NpmRegistry
@@ -169,8 +170,8 @@ class Context:
             self,
             record=record,
             loaded=self.members[name],
-            scratch=self.scratch / "packages" / name,
-            artifacts_dir=self.artifacts_dir / name,
+            scratch=self.scratch / "packages" / slug(name),
+            artifacts_dir=self.artifacts_dir / slug(name),
             target_status=self.package_status.setdefault(name, {}),
             indexes=self.package_indexes.get(name, {}),
             npm=self.package_npm.get(name, {}),

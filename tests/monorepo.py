@@ -73,7 +73,8 @@ def npm_versions(registry_url: str, name: str) -> list[str]:
 
 
 def _python_files(p: Pkg, version: str) -> dict[str, str]:
-    deps = ", ".join(f'"{d}>={version},<{int(version.split(".")[0]) + 1}"' for d in p.deps)
+    major = int(version.partition(".")[0])
+    deps = ", ".join(f'"{d}>={version},<{major + 1}"' for d in p.deps)
     return {
         f"{p.path}/pyproject.toml": (
             '[build-system]\nrequires = ["setuptools>=69"]\n'

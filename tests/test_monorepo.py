@@ -277,7 +277,7 @@ def test_before_the_irreversible_publish_a_failure_still_rolls_back(
     tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry
 ) -> None:
     packages = named(TWO, "reversible")
-    lib, widget = packages
+    lib = packages[0]
     repo = mono(tmp_path, pypi_server, npm_registry, packages, deletable=False)
     before = repo.world()
     failing = {
