@@ -27,9 +27,10 @@ DEV_FIELDS = ("devDependencies", "dependency-groups.")
 OPTIONAL_FIELDS = ("optionalDependencies", "project.optional-dependencies.")
 
 # name, extras, then the range as written, then a marker or a direct reference (`@ url`).
+# Greedy and anchored, so it matches in one pass whatever the input (no backtracking).
 _REQUIREMENT = re.compile(
     r"^(?P<head>\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*)"
-    r"(?P<spec>[^;@]*?)(?P<tail>\s*(?:[;@].*)?)$",
+    r"(?P<spec>[^;@]*)(?P<tail>(?:[;@].*)?)$",
     re.DOTALL,
 )
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -95,9 +96,18 @@ def _split(raw: str, field: str, where: str) -> tuple[str, str]:
                 "write it as PEP 508 says, e.g. 'shop-core>=1.2,<2'",
             )
         ) from exc
-    match = _REQUIREMENT.match(raw)
-    spec = match["spec"] if match and not requirement.url else ""
+    parts = _parts(raw)
+    spec = parts[1] if parts and not requirement.url else ""
     return requirement.name, spec
+
+
+def _parts(raw: str) -> tuple[str, str, str] | None:
+    """(head, range, tail) of a requirement string; the three joined give it back."""
+    match = _REQUIREMENT.match(raw)
+    if match is None:
+        return None
+    spec = match["spec"].rstrip()
+    return match["head"], spec, match["spec"][len(spec) :] + match["tail"]
 
 
 def rewrite_python(text: str, field: str, name: str, spec: str, new_spec: str, where: str) -> str:
@@ -125,10 +135,10 @@ def rewrite_python(text: str, field: str, name: str, spec: str, new_spec: str, w
             found, written = _split(str(item), field, where)
             if canonicalize_name(found) != canonicalize_name(name) or written != spec:
                 continue
-            match = _REQUIREMENT.match(str(item))
-            if match is None:  # packaging read a name this pattern does not: leave it be
+            parts = _parts(str(item))
+            if parts is None:  # packaging read a name this pattern does not: leave it be
                 break
-            new = match["head"] + new_spec + match["tail"]
+            new = parts[0] + new_spec + parts[2]
             node[index] = tomlkit.string(
                 new,
                 literal=item.type in (StringType.SLL, StringType.MLL),

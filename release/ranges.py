@@ -19,14 +19,16 @@ from release.errors import ConfigError, Problem
 # npm specs that name no version range: a local folder, and the workspace's own version.
 _LOCAL_PREFIXES = ("file:", "link:", "portal:")
 _WORKSPACE_ANY = {"*", "^", "~", ""}
+# The gap belongs to an operator, so a run of spaces is tried once, not at each of its places.
 _NPM_COMPARATOR = re.compile(
-    r"(?P<op>\^|~>?|[<>]=?|=)?(?P<gap>\s*)"
+    r"(?:(?P<op>\^|~>?|[<>]=?|=)(?P<gap>\s*))?"
     r"(?P<ver>v?(?:[0-9]+|[xX*])(?:\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)"
 )
 _PY_CLAUSE = re.compile(
     r"^(?P<lead>\s*)(?P<op>~=|===|==|!=|<=|>=|<|>)(?P<gap>\s*)(?P<ver>\S+?)\s*$"
 )
 _WRITTEN = re.compile(r"^v?((?:[0-9]+|[xX*])(?:\.(?:[0-9]+|[xX*]))*)(.*)$")
+_LONGEST_EDIT = 1000  # a longer range is no one's hand-written range: not edited, reported
 _UNEDITABLE_FIX = (
     "edit the range by hand so that it admits the new version, then run the plan again"
 )
@@ -52,6 +54,8 @@ def update_spec(ecosystem: str, spec: str, version: str, where: str) -> str:
     """`spec` if it admits `version`, else its smallest edit in the same style that does."""
     if admits_spec(ecosystem, spec, version, where):
         return spec
+    if len(spec) > _LONGEST_EDIT:
+        raise _cannot(spec[:40] + "...", version, where)
     if ecosystem == "python":
         new = _python_update(spec, version, where)
     else:
@@ -157,7 +161,9 @@ def _npm_admits(spec: str, version: str, where: str) -> bool:
     if range_text is None:
         return True
     try:
-        parsed = nodesemver.make_range(range_text, loose=False)
+        # Whitespace collapsed as npm's semver does since 7.5.2: the port still has the
+        # regex that takes seconds per dozen spaces in a row (CVE-2022-25883).
+        parsed = nodesemver.make_range(" ".join(range_text.split()), loose=False)
     except (ValueError, TypeError) as exc:
         raise ConfigError(
             Problem(
@@ -201,22 +207,22 @@ def _npm_update(spec: str, version: str, where: str) -> str:
     lower = next((_written(m["ver"]) for m in matches if m["op"] in (">=", ">")), None)
     pieces, at = [], 0
     for m in matches:
-        op, ver = m["op"] or "", m["ver"]
+        op, gap, ver = m["op"] or "", m["gap"] or "", m["ver"]
         written = _written(ver.removeprefix("v"))
         keep_v = "v" if ver.startswith("v") else ""
         if op in (">=", ">"):
-            new = f">={m['gap']}{full}"
+            new = f">={gap}{full}"
         elif op == "<":
             if nodesemver.make_range(f"<{ver}", loose=False).test(full):
                 new = m.group(0)
             else:
-                new = f"<{m['gap']}{keep_v}{_lift(written, lower, release)}"
+                new = f"<{gap}{keep_v}{_lift(written, lower, release)}"
         elif op == "<=":
-            new = f"<={m['gap']}{keep_v}{_npm_inclusive(written, release, full)}"
+            new = f"<={gap}{keep_v}{_npm_inclusive(written, release, full)}"
         elif all(part is None for part in written.parts):
             raise _cannot(spec, version, where)  # "*" admits every release, but no pre-release
         else:  # ^ ~ ~> = and bare versions or x-ranges: the same shape at the new version
-            new = f"{op}{m['gap']}{keep_v}{_npm_inclusive(written, release, full)}"
+            new = f"{op}{gap}{keep_v}{_npm_inclusive(written, release, full)}"
         pieces.append(last[at : m.start()] + new)
         at = m.end()
     pieces.append(last[at:])
