@@ -379,3 +379,33 @@ def test_dependents_always_and_package_selection(
     code, _, stderr = release({}, "plan", "--config", str(repo.config), "--package", "nope")
     assert code == 2
     assert "no package named 'nope'" in stderr
+
+
+def test_status_shows_each_package_and_rollback_undoes_the_whole_set(
+    tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry
+) -> None:
+    packages = named(TWO, "status")
+    lib, widget = packages
+    repo = mono(tmp_path, pypi_server, npm_registry, packages)
+    before = repo.world()
+    credentials = env(pypi_server, npm_registry)
+    code, _, stderr = release(credentials, "push", "--config", str(repo.config))
+    assert code == 0, stderr
+    code, status, stderr = release(credentials, "status", "--config", str(repo.config))
+    assert code == 0, stderr
+    rows = {p["project"]: p for p in status["projects"]}
+    assert sorted(rows) == sorted([lib.name, widget.name])
+    assert rows[lib.name]["remote_tag"] == f"{lib.name}-v1.1.0"
+    assert rows[widget.name]["journal_version"] == "1.1.0"
+    assert all(not r["drift"] for r in rows.values()), rows
+    code, status, _ = release(
+        credentials, "status", "--config", str(repo.config), "--package", widget.name
+    )
+    assert [p["project"] for p in status["projects"]] == [widget.name]
+    code, report, stderr = release(credentials, "rollback", "--config", str(repo.config))
+    assert code == 0, stderr
+    assert report["outcome"] == "rolled_back"
+    assert f"the tag {lib.name}-v1.1.0 was deleted" in report["summary"]
+    after = repo.world()
+    for key in ("registry", "remote_tags", "remote_tree", "tags", "head_tree"):
+        assert after[key] == before[key], key
