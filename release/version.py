@@ -54,7 +54,7 @@ _ORDER = {"dev": 0, "a": 1, "b": 2, "rc": 3}
 
 _PEP440 = re.compile(
     r"^(?P<release>\d+\.\d+\.\d+)"
-    r"(?:(?P<dev>[.\-_]?dev[.\-_]?(?P<devn>\d+))|[.\-_]?(?P<pre>a|alpha|b|beta|c|rc|pre|preview)[.\-_]?(?P<pren>\d+))?$",
+    r"(?:(?P<dev>[.\-_]?dev[.\-_]?(?P<devn>\d*))|[.\-_]?(?P<pre>a|alpha|b|beta|c|rc|pre|preview)[.\-_]?(?P<pren>\d+))?$",
     re.IGNORECASE,
 )
 _SEMVER = re.compile(
@@ -95,7 +95,7 @@ class Version:
         groups = m.groupdict()
         pre: tuple[str, int] | None = None
         if groups.get("dev"):
-            pre = ("dev", int(groups["devn"]))
+            pre = ("dev", int(groups["devn"] or 0))  # PEP 440: "1.2.3.dev" is dev0
         elif groups.get("pre"):
             pre = (canonical_token(groups["pre"]), int(groups["pren"]))
         return cls(major, minor, patch, pre)
