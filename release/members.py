@@ -51,7 +51,8 @@ class Monorepo:
 def infer_monorepo(root: Path, workspace: Workspace) -> Monorepo:
     """Infer every package of `workspace`; the repository is read, never written."""
     git = Git(root)
-    tags = list(git.tag_dates("*"))
+    # Every tag, "/" included: `refs/tags/*` would leave out `name/v1.2.3` and `@scope/name@1.2.3`.
+    tags = git.tags_matching("")
     packages = []
     for member in workspace.members:
         template, concrete = _spelling(git, tags, member, alone=len(workspace.members) == 1)

@@ -202,8 +202,8 @@ def _scan(root: Path, notes: list[str]) -> list[str]:
                 continue
             rel = child.relative_to(root).as_posix()
             if child.is_symlink():
-                if _is_package(child):
-                    notes.append(f"{rel} is a symbolic link: skipped")
+                # Noted without looking inside: what it holds is outside the repository's say.
+                notes.append(f"{rel} is a symbolic link: skipped")
                 continue
             if _has_manifest(child):
                 found.append(rel)
@@ -233,6 +233,10 @@ def _uv_root_is_member(root: Path, declared: list[tuple[str, list[str]]]) -> boo
 
 def _member(root: Path, rel: str, why: str, notes: list[str]) -> Member | None:
     folder = root / rel
+    links = [n for n in ("pyproject.toml", "package.json") if (folder / n).is_symlink()]
+    if links:
+        notes.append(f"{rel}/{links[0]} is a symbolic link: the folder is skipped")
+        return None
     pyproject = read_toml(folder / "pyproject.toml")
     package = read_json(folder / "package.json")
     if pyproject is None and (folder / "pyproject.toml").is_file():

@@ -1,0 +1,268 @@
+"""`release init` on monorepos: workspace declarations (npm, pnpm, uv) and plain folders become
+one [[packages]] entry each, with the tag spelling each package's own tags use."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitrepo import Repo
+
+from release.cli import main
+from release.detect import init_files
+from release.workspaces import find_packages
+
+
+def package_json(name: str, version: str = "1.0.0", **more: Any) -> str:
+    return json.dumps({"name": name, "version": version, **more}, indent=2) + "\n"
+
+
+def pyproject(name: str, version: str = "1.0.0", extra: str = "") -> str:
+    return f'[project]\nname = "{name}"\nversion = "{version}"\n{extra}'
+
+
+@pytest.fixture
+def configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "configs"
+    directory.mkdir()
+    monkeypatch.setenv("RELEASE_CONFIG_DIR", str(directory))
+    return directory
+
+
+def init(root: Path, configs: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What init writes for `root`: the config text parsed, and the packages by name."""
+    files, _ = init_files(root, configs, None)
+    config = tomllib.loads(files[next(iter(files))])
+    return config, {p["name"]: p for p in config.get("packages", [])}
+
+
+def untouched(repo: Repo) -> tuple[dict[str, str], str]:
+    return repo.snapshot(), repo.git("for-each-ref", "--format=%(refname) %(objectname)")
+
+
+def test_npm_workspaces_with_a_workspace_dependency_and_changesets_tags(
+    tmp_path: Path, configs: Path
+) -> None:
+    repo = Repo(tmp_path / "shop")
+    cli_deps = {"dependencies": {"@shop/core": "workspace:^"}, "scripts": {"test": "node t.js"}}
+    repo.commit(
+        "chore: init",
+        {
+            "package.json": json.dumps({"private": True, "workspaces": ["packages/*"]}),
+            "packages/core/package.json": package_json("@shop/core", "1.2.0"),
+            "packages/core/CHANGELOG.md": "# @shop/core\n",
+            "packages/cli/package.json": package_json("@shop/cli", "0.3.0", **cli_deps),
+            "packages/notes/README.md": "not a package\n",
+        },
+    )
+    repo.tag("@shop/core@1.2.0")
+    repo.tag("@shop/cli@0.3.0")
+    before = untouched(repo)
+    config, packages = init(repo.root, configs)
+    assert untouched(repo) == before
+    assert config["name"] == "shop" and config["branch"] == "main"
+    assert config["tag_format"] == "{name}@{version}"  # shared: written once
+    assert list(packages) == ["@shop/cli", "@shop/core"]
+    core, cli = packages["@shop/core"], packages["@shop/cli"]
+    assert (core["path"], cli["path"]) == ("packages/core", "packages/cli")
+    assert "tag_format" not in core
+    assert core["version"] == {"files": ["package.json:version"]}
+    assert core["changelog"] == {"mode": "check", "file": "CHANGELOG.md"}  # its own folder's
+    assert cli["commands"] == {"test": "npm test"}
+    assert [(t["kind"], t["access"]) for t in core["targets"]] == [("npm", "public")]
+    text = next(iter(init_files(repo.root, configs, None)[0].values()))
+    assert "# depends on @shop/core (its manifest says so)" in text
+    assert "# 2 packages found from package.json workspaces" in text
+
+
+def test_pnpm_globs_with_exclusions_deep_members_and_a_private_app(
+    tmp_path: Path, configs: Path
+) -> None:
+    repo = Repo(tmp_path / "pnpmrepo")
+    repo.commit(
+        "chore: init",
+        {
+            "package.json": json.dumps({"name": "root", "private": True}),
+            "pnpm-workspace.yaml": "packages:\n  - 'apps/*'\n  - 'libs/**'\n"
+            "  - '!libs/internal/**'\n",
+            "apps/web/package.json": package_json("web", private=True),
+            "libs/liba/package.json": package_json("liba", "2.1.0"),
+            "libs/nested/libb/package.json": package_json("libb"),
+            "libs/internal/libc/package.json": package_json("libc"),
+            "libs/liba/node_modules/dep/package.json": package_json("dep"),
+        },
+    )
+    repo.tag("liba-v2.1.0")
+    config, packages = init(repo.root, configs)
+    assert list(packages) == ["liba", "libb"]
+    assert packages["libb"]["path"] == "libs/nested/libb"
+    assert config["tag_format"] == "{name}-v{version}"
+    workspace = find_packages(repo.root)
+    assert workspace is not None and workspace.source == "pnpm-workspace.yaml"
+    assert workspace.notes == (
+        "apps/web/package.json is private (never published): no npm package",
+    )
+
+
+def test_uv_workspace_root_member_exclude_and_slash_tags(tmp_path: Path, configs: Path) -> None:
+    repo = Repo(tmp_path / "uvrepo")
+    towncrier = '[tool.towncrier]\ndirectory = "changes"\nfilename = "CHANGES.md"\n'
+    repo.commit(
+        "chore: init",
+        {
+            "pyproject.toml": pyproject("shop", "1.0.0")
+            + '[tool.uv.workspace]\nmembers = ["packages/*"]\nexclude = ["packages/legacy"]\n',
+            "packages/core/pyproject.toml": pyproject("shop-core", "2.0.0", towncrier),
+            "packages/cli/pyproject.toml": pyproject(
+                "shop_cli", "0.1.0", 'dependencies = ["Shop.Core>=2", "rich"]\n'
+            ),
+            "packages/legacy/pyproject.toml": pyproject("shop-legacy"),
+        },
+    )
+    repo.tag("shop-core/v2.0.0")
+    repo.tag("shop-core/v1.0.0", "HEAD")
+    config, packages = init(repo.root, configs)
+    assert list(packages) == ["shop", "shop_cli", "shop-core"]  # uv: the root is a member
+    assert packages["shop"]["path"] == "."
+    core = packages["shop-core"]
+    assert core["tag_format"] == "{name}/v{version}"
+    assert config["tag_format"] == "{name}-v{version}"  # the other two have no tags yet
+    assert core["version"]["files"] == ["pyproject.toml:project.version"]
+    assert core["changelog"] == {"mode": "generate", "file": "CHANGES.md", "fragments": "changes"}
+    assert [t["kind"] for t in core["targets"]] == ["pypi"]
+    workspace = find_packages(repo.root)
+    assert workspace is not None
+    cli = next(m for m in workspace.members if m.name == "shop_cli")
+    assert cli.requires == ("shop-core",)  # PEP 503 names: Shop.Core is shop-core
+
+
+def test_plain_folders_python_and_npm_mixed(tmp_path: Path, configs: Path) -> None:
+    repo = Repo(tmp_path / "mixed")
+    repo.commit(
+        "chore: init",
+        {
+            "pyproject.toml": "[tool.ruff]\nline-length = 100\n",  # tooling only: no package
+            "python/alpha/pyproject.toml": pyproject("alpha", "0.4.0"),
+            "python/alpha/sub/package.json": package_json("inside-alpha"),  # alpha's own
+            "js/widget/package.json": package_json("widget", "3.0.0"),
+            "tools/private/package.json": package_json("scripts", private=True),
+            "tests/fixtures/pyproject.toml": pyproject("fixture"),
+            "examples/demo/package.json": package_json("demo"),
+            "docs/package.json": package_json("site"),
+            "a/b/c/d/pyproject.toml": pyproject("too-deep"),
+        },
+    )
+    repo.tag("alpha-v0.4.0")
+    config, packages = init(repo.root, configs)
+    assert sorted(packages) == ["alpha", "widget"]
+    assert packages["alpha"]["path"] == "python/alpha"
+    assert packages["widget"]["targets"][0]["kind"] == "npm"
+    assert packages["alpha"]["targets"][0]["kind"] == "pypi"
+    assert config["tag_format"] == "{name}-v{version}"
+    workspace = find_packages(repo.root)
+    assert workspace is not None and workspace.source.startswith("plain folders")
+    assert workspace.notes == (
+        "tools/private/package.json is private (never published): no npm package",
+    )
+
+
+def test_a_single_package_repository_is_not_a_monorepo(
+    tmp_path: Path, configs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path / "single")
+    repo.commit(
+        "chore: init",
+        {
+            "pyproject.toml": pyproject("single", "1.0.0"),
+            "frontend/package.json": package_json("single-ui"),  # no workspace declaration
+        },
+    )
+    repo.tag("v1.0.0")
+    assert find_packages(repo.root) is None
+    assert main(["init", "--path", str(repo.root), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert "packages" not in answer
+    config = tomllib.loads(Path(answer["config"]).read_text())
+    assert "packages" not in config and config["tag_format"] == "v{version}"
+
+
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        (
+            {"package.json": json.dumps({"private": True, "workspaces": ["../*"]})},
+            "package.json workspaces: the workspace glob '../*' leads out of the repository",
+        ),
+        (
+            {"pnpm-workspace.yaml": "packages:\n  - /etc\n"},
+            "the workspace glob '/etc' is absolute",
+        ),
+        (
+            {"pyproject.toml": '[tool.uv.workspace]\nmembers = "packages/*"\n'},
+            "[tool.uv.workspace] members: is not a list of folder globs",
+        ),
+        (
+            {"pnpm-workspace.yaml": "packages: [unclosed\n"},
+            "pnpm-workspace.yaml is not valid YAML",
+        ),
+    ],
+)
+def test_a_glob_leading_outside_or_a_broken_declaration_is_refused(
+    tmp_path: Path,
+    configs: Path,
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+    said: str,
+) -> None:
+    repo = Repo(tmp_path / "bad")
+    repo.commit("chore: init", files)
+    (tmp_path / "neighbour").mkdir()
+    (tmp_path / "neighbour" / "package.json").write_text(package_json("neighbour"))
+    before = untouched(repo)
+    assert main(["init", "--path", str(repo.root)]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "fix:" in err and "Traceback" not in err
+    assert list(configs.iterdir()) == []
+    assert untouched(repo) == before
+
+
+def test_a_symlinked_member_is_skipped_with_a_note(tmp_path: Path, configs: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "package.json").write_text(package_json("stolen"))
+    repo = Repo(tmp_path / "linked")
+    repo.commit(
+        "chore: init",
+        {
+            "package.json": json.dumps({"private": True, "workspaces": ["packages/*"]}),
+            "packages/real/package.json": package_json("real"),
+        },
+    )
+    (repo.root / "packages" / "link").symlink_to(outside)
+    _, packages = init(repo.root, configs)
+    assert list(packages) == ["real"]
+    workspace = find_packages(repo.root)
+    assert workspace is not None
+    note = "packages/link (package.json workspaces) is a symbolic link: skipped"
+    assert workspace.notes == (note,)
+    text = next(iter(init_files(repo.root, configs, None)[0].values()))
+    assert f"# {note}" in text and "stolen" not in text
+
+    # Without a declaration, the scan does not follow a link either.
+    (repo.root / "package.json").write_text(json.dumps({"private": True}))
+    (repo.root / "packages" / "plainlink").symlink_to(outside)
+    workspace = find_packages(repo.root)
+    assert workspace is not None and [m.name for m in workspace.members] == ["real"]
+    assert workspace.notes == (
+        "packages/link is a symbolic link: skipped",
+        "packages/plainlink is a symbolic link: skipped",
+    )
+
+    # A manifest that is itself a link is not read either.
+    (repo.root / "packages" / "real" / "package.json").unlink()
+    (repo.root / "packages" / "real" / "package.json").symlink_to(outside / "package.json")
+    (repo.root / "package.json").write_text(json.dumps({"workspaces": ["packages/real"]}))
+    assert find_packages(repo.root) is None
