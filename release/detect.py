@@ -83,6 +83,11 @@ def _body(found: Inference, table: str) -> list[str]:
     return lines
 
 
+def _kind(kinds: tuple[str, ...]) -> str:
+    words = " and ".join("Python" if k == "python" else k for k in kinds)
+    return f"{'an' if words.startswith('npm') else 'a'} {words} package"
+
+
 def monorepo_text(repo: Monorepo, name: str, path: str) -> str:
     """The TOML config for a monorepo: shared keys once at the top, then one [[packages]]
     each, every inferred key with its reason in a comment."""
@@ -93,15 +98,20 @@ def monorepo_text(repo: Monorepo, name: str, path: str) -> str:
     ]
     if repo.branch.value:
         lines.append(_line("branch", repo.branch.value, repo.branch.why))
-    count = sum(p.tag_format.value == shared for p in repo.packages)
-    lines.append(
-        _line("tag_format", shared, f"{count} of {len(repo.packages)} packages' tags spell it")
-    )
+    spelled = [p for p in repo.packages if p.tag_format.value == shared]
+    tagged = sum(p.tags > 0 for p in spelled)
+    why = f"{tagged} of {len(repo.packages)} packages' tags spell it" if tagged else ""
+    if len(spelled) > tagged:
+        why += "; " if why else ""
+        why += f"{len(spelled) - tagged} packages have no tag of their own yet"
+        if repo.unnamed:
+            why += f" (the tags spelled {repo.unnamed} name no package)"
+    lines.append(_line("tag_format", shared, why))
     lines.append(f"# {len(repo.packages)} packages found from {repo.source}")
     lines += [f"# {_oneline(note)}" for note in repo.notes]
     for package in repo.packages:
         member = package.member
-        lines += ["", "[[packages]]", _line("name", member.name, f"a {member.kind} package")]
+        lines += ["", "[[packages]]", _line("name", member.name, _kind(member.kinds))]
         lines.append(_line("path", member.path, member.why))
         if package.tag_format.value != shared:
             lines.append(_line("tag_format", package.tag_format.value, package.tag_format.why))

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+# Answers that are the repository's, not a package's: said once, at the top.
+_SHARED = ("name", "tag format", "branch")
+
+
 def _answers(pairs: list[tuple[str, Answer]]) -> dict[str, dict[str, Any]]:
     return {label: {"value": a.value, "why": a.why} for label, a in pairs}
 
@@ -49,7 +53,10 @@ def init_json(config: Path, files: list[Path], found: Inference | Monorepo) -> d
                 "version": p.version,
                 "tag_format": p.tag_format.value,
                 "requires": list(p.member.requires),
-                "inferred": _answers([("tag format", p.tag_format), *p.found.answers()[2:]]),
+                "inferred": _answers(
+                    [("tag format", p.tag_format)]
+                    + [(k, a) for k, a in p.found.answers() if k not in _SHARED]
+                ),
             }
             for p in found.packages
         ],

@@ -3,6 +3,7 @@ changelog, targets, test command) with the tag spelling its own tags use in the 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from release.workspaces import Member, Workspace
 # `name-v1.2.3` (release-please, ours), `name@1.2.3` (changesets, lerna), `name/v1.2.3` (Go).
 SEPARATORS = ("-v", "@", "/v", "@v", "_v", "-", "/", "_")
 DEFAULT_TAG = "{name}-v{version}"
+_VERSIONED = re.compile(r"\d+\.\d+\.\d+")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Package:
     tag_format: Answer  # as written in the config: "{name}" stands for the package's name
     found: Inference  # the per-package answers; its tag format is the concrete one
     version: str  # the current version, for the table ("-" when nothing says)
+    tags: int  # how many of the repository's tags its tag format reads
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Monorepo:
     source: str  # the workspace declaration or scan that found the packages
     packages: tuple[Package, ...]
     notes: tuple[str, ...]
+    unnamed: str = ""  # the spelling of the repository's tags that name no package
 
     @property
     def tag_format(self) -> str:
@@ -45,7 +49,18 @@ class Monorepo:
         return str(max(spellings, key=lambda s: (spellings[s], s == DEFAULT_TAG)))
 
     def unknown(self) -> list[str]:
-        return [f"{p.member.name}: {item}" for p in self.packages for item in p.found.unknown()]
+        """What could not be inferred, said once for all the packages it applies to."""
+        missing: dict[str, list[str]] = {}
+        for package in self.packages:
+            for item in package.found.unknown():
+                missing.setdefault(item, []).append(package.member.name)
+        return [f"{item} ({_few(names)})" for item, names in missing.items()]
+
+
+def _few(names: list[str]) -> str:
+    if len(names) <= 3:
+        return ", ".join(names)
+    return f"{', '.join(names[:3])} and {len(names) - 3} more"
 
 
 def infer_monorepo(root: Path, workspace: Workspace) -> Monorepo:
@@ -53,21 +68,30 @@ def infer_monorepo(root: Path, workspace: Workspace) -> Monorepo:
     git = Git(root)
     # Every tag, "/" included: `refs/tags/*` would leave out `name/v1.2.3` and `@scope/name@1.2.3`.
     tags = git.tags_matching("")
+    alone = len(workspace.members) == 1
+    unnamed = ""
+    if any(_VERSIONED.search(t) for t in tags):
+        unnamed = str(tag_spelling(git, "").value)
     packages = []
     for member in workspace.members:
-        template, concrete = _spelling(git, tags, member, alone=len(workspace.members) == 1)
+        template, concrete = _spelling(git, tags, member, alone=alone, unnamed=unnamed)
         found = infer(root / member.path, Answer(concrete, template.why))
-        packages.append(Package(member, template, found, _version(member, tags, concrete)))
+        own = [v for t in tags if (v := tag_version(concrete, t)) is not None]
+        version = member.version or (str(max(own, key=lambda v: v.sort_key())) if own else "-")
+        packages.append(Package(member, template, found, version, len(own)))
     return Monorepo(
         name=project_name(root),
         branch=Answer(*git.default_branch()),
         source=workspace.source,
         packages=tuple(packages),
         notes=workspace.notes,
+        unnamed=unnamed,
     )
 
 
-def _spelling(git: Git, tags: list[str], member: Member, *, alone: bool) -> tuple[Answer, str]:
+def _spelling(
+    git: Git, tags: list[str], member: Member, *, alone: bool, unnamed: str
+) -> tuple[Answer, str]:
     """The package's tag format as written (template) and as its tags read (concrete)."""
     name = member.name
     short = name.split("/")[-1]
@@ -91,11 +115,7 @@ def _spelling(git: Git, tags: list[str], member: Member, *, alone: bool) -> tupl
         found = tag_spelling(git, short)
         return found, str(found.value)
     why = f"no tag names {name} yet: the default for several packages"
+    if unnamed:
+        # A repository that tagged every package at once (v1.2.3): one tag per package now.
+        why += f" (the repository's tags spelled {unnamed} name no package)"
     return Answer(DEFAULT_TAG, why), DEFAULT_TAG.replace("{name}", name)
-
-
-def _version(member: Member, tags: list[str], concrete: str) -> str:
-    if member.version:
-        return member.version
-    found = [v for t in tags if (v := tag_version(concrete, t)) is not None]
-    return str(max(found, key=lambda v: v.sort_key())) if found else "-"
