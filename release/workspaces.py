@@ -185,9 +185,12 @@ def _children(folder: Path) -> list[Path]:
 def _descendants(folder: Path, depth: int) -> Iterator[Path]:
     if depth <= 0:
         return
+    # As in every glob tool, `**` does not reach into hidden folders (.github, .cache).
     for child in _children(folder):
+        if child.name.startswith("."):
+            continue
         yield child
-        if not child.is_symlink() and not child.name.startswith("."):
+        if not child.is_symlink():
             yield from _descendants(child, depth - 1)
 
 

@@ -13,6 +13,7 @@ from gitrepo import Repo
 
 from release.cli import main
 from release.detect import init_files
+from release.initreport import init_json
 from release.workspaces import find_packages
 
 
@@ -266,3 +267,56 @@ def test_a_symlinked_member_is_skipped_with_a_note(tmp_path: Path, configs: Path
     (repo.root / "packages" / "real" / "package.json").symlink_to(outside / "package.json")
     (repo.root / "package.json").write_text(json.dumps({"workspaces": ["packages/real"]}))
     assert find_packages(repo.root) is None
+
+
+def test_yarn_packages_object_scaffold_per_package_and_the_json_answer(
+    tmp_path: Path, configs: Path
+) -> None:
+    repo = Repo(tmp_path / "yarnrepo")
+    workspaces = {"packages": ["modules/*", "!modules/old"], "nohoist": ["**/x"]}
+    repo.commit(
+        "chore: init",
+        {
+            "package.json": json.dumps({"private": True, "workspaces": workspaces}),
+            "modules/one/package.json": package_json("one"),
+            "modules/two/package.json": package_json("two", "0.2.0"),
+            "modules/two/towncrier.toml": '[tool.towncrier]\ndirectory = "news"\n',
+            "modules/old/package.json": package_json("old"),
+            "modules/.hidden/package.json": package_json("hidden"),
+        },
+    )
+    repo.tag("v0.1.0")  # the repository tagged everything at once before
+    files, found = init_files(repo.root, configs, None, scaffold=True)
+    config_path = next(iter(files))
+    added = sorted(p.relative_to(repo.root).as_posix() for p in files if p != config_path)
+    # Only `one` had no changelog: its towncrier setup goes into its own folder.
+    assert added == [
+        "modules/one/CHANGELOG.md",
+        "modules/one/changelog.d/.gitkeep",
+        "modules/one/towncrier.toml",
+    ]
+    config = tomllib.loads(files[config_path])
+    one, two = config["packages"]
+    assert one["changelog"] == {
+        "mode": "generate",
+        "file": "CHANGELOG.md",
+        "fragments": "changelog.d",
+    }
+    assert two["changelog"]["fragments"] == "news"
+    assert "(the tags spelled v{version} name no package)" in files[config_path]
+
+    answer = init_json(config_path, list(files), found)
+    assert answer["inferred"]["packages"] == {
+        "value": 2,
+        "why": "found from package.json workspaces",
+    }
+    assert [
+        (p["name"], p["path"], p["kind"], p["version"], p["tag_format"]) for p in answer["packages"]
+    ] == [
+        ("one", "modules/one", "npm", "1.0.0", "{name}-v{version}"),
+        ("two", "modules/two", "npm", "0.2.0", "{name}-v{version}"),
+    ]
+    assert "branch" not in answer["packages"][0]["inferred"]  # the repository's, said once
+    assert any(
+        item.startswith("test command:") and "(one, two)" in item for item in answer["not_inferred"]
+    )
