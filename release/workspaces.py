@@ -69,10 +69,18 @@ def find_packages(root: Path) -> Workspace | None:
             return None
         folders = {f: "a package manifest in a plain folder" for f in _scan(root, notes)}
         source = f"plain folders holding a manifest (up to depth {PLAIN_DEPTH})"
-    members = [m for f, why in folders.items() if (m := _member(root, f, why, notes))]
+    members: dict[str, Member] = {}
+    for folder, why in folders.items():
+        member = _member(root, folder, why, notes)
+        if member is None:
+            continue
+        taken = members.setdefault(_key(member.name), member)
+        if taken is not member:
+            # Two folders publishing one name: a registry would take only one of them.
+            notes.append(f"{folder} is also named {member.name} (as {taken.path}): skipped")
     if not members:
         return None
-    return Workspace(source, _with_requires(root, members), tuple(notes))
+    return Workspace(source, _with_requires(root, list(members.values())), tuple(notes))
 
 
 def _declarations(root: Path) -> list[tuple[str, list[str]]]:
@@ -87,7 +95,9 @@ def _declarations(root: Path) -> list[tuple[str, list[str]]]:
     pnpm = root / "pnpm-workspace.yaml"
     if pnpm.is_file():
         data = _yaml(pnpm)
-        packages = data.get("packages", []) if isinstance(data, dict) else []
+        # pnpm 9 keeps settings there too: a file without `packages` declares no members.
+        packages = data.get("packages") if isinstance(data, dict) else None
+        packages = [] if packages is None else packages
         found.append(("pnpm-workspace.yaml", _globs(packages, "pnpm-workspace.yaml packages")))
     uv = (read_toml(root / "pyproject.toml") or {}).get("tool", {}).get("uv", {}).get("workspace")
     if isinstance(uv, dict):

@@ -94,6 +94,7 @@ def test_pnpm_globs_with_exclusions_deep_members_and_a_private_app(
             "libs/nested/libb/package.json": package_json("libb"),
             "libs/internal/libc/package.json": package_json("libc"),
             "libs/liba/node_modules/dep/package.json": package_json("dep"),
+            "libs/nested/copy/package.json": package_json("liba"),  # a second "liba"
         },
     )
     repo.tag("liba-v2.1.0")
@@ -105,6 +106,7 @@ def test_pnpm_globs_with_exclusions_deep_members_and_a_private_app(
     assert workspace is not None and workspace.source == "pnpm-workspace.yaml"
     assert workspace.notes == (
         "apps/web/package.json is private (never published): no npm package",
+        "libs/nested/copy is also named liba (as libs/liba): skipped",
     )
 
 
