@@ -8,9 +8,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from release.errors import ReleaseError
 from release.history import tag_version
 from release.inference import Answer, Inference, infer, project_name, tag_spelling
 from release.ops.git import Git
+from release.paths import inside
+from release.versionfiles import VersionSource
 from release.workspaces import Member, Workspace
 
 # How release tools join a package's name and its version in a tag, most common first:
@@ -77,7 +80,8 @@ def infer_monorepo(root: Path, workspace: Workspace) -> Monorepo:
         template, concrete = _spelling(git, tags, member, alone=alone, unnamed=unnamed)
         found = infer(root / member.path, Answer(concrete, template.why))
         own = [v for t in tags if (v := tag_version(concrete, t)) is not None]
-        version = member.version or (str(max(own, key=lambda v: v.sort_key())) if own else "-")
+        newest = str(max(own, key=lambda v: v.sort_key())) if own else "-"
+        version = member.version or _from_file(root / member.path, found) or newest
         packages.append(Package(member, template, found, version, len(own)))
     return Monorepo(
         name=project_name(root),
@@ -119,3 +123,16 @@ def _spelling(
         # A repository that tagged every package at once (v1.2.3): one tag per package now.
         why += f" (the repository's tags spelled {unnamed} name no package)"
     return Answer(DEFAULT_TAG, why), DEFAULT_TAG.replace("{name}", name)
+
+
+def _from_file(folder: Path, found: Inference) -> str | None:
+    """The version the package's first version file holds (a dynamic version's source)."""
+    files = found.version_files.value
+    if not files:
+        return None
+    try:
+        source = VersionSource.parse(files[0])
+        path = inside(folder, source.path, "version files")
+        return source.read(path.read_text("utf-8"))
+    except (ReleaseError, ValueError, OSError, UnicodeDecodeError):
+        return None  # the table says "-"; the plan will name what is wrong

@@ -238,6 +238,11 @@ def _is_package(folder: Path) -> bool:
     return bool(project.get("name")) or bool(package.get("name") and not package.get("private"))
 
 
+def _virtual(pyproject: dict[str, Any]) -> bool:
+    # uv neither builds nor installs such a project: a workspace's umbrella, never published.
+    return pyproject.get("tool", {}).get("uv", {}).get("package") is False
+
+
 def _uv_root_is_member(root: Path, declared: list[tuple[str, list[str]]]) -> bool:
     # uv makes the workspace root a member whenever it declares a [project].
     uv = any(source == "[tool.uv.workspace]" for source, _ in declared)
@@ -258,7 +263,9 @@ def _member(root: Path, rel: str, why: str, notes: list[str]) -> Member | None:
     kinds: list[str] = []
     names: list[str] = []
     versions: list[str] = []
-    if project.get("name"):
+    if project.get("name") and _virtual(pyproject or {}):
+        notes.append(f"{rel}: [tool.uv] package = false (a virtual project): not released")
+    elif project.get("name"):
         kinds.append("python")
         names.append(str(project["name"]))
         versions += [str(project["version"])] if "version" in project else []

@@ -14,6 +14,7 @@ from gitrepo import Repo
 from release.cli import main
 from release.detect import init_files
 from release.initreport import init_json
+from release.members import infer_monorepo
 from release.workspaces import find_packages
 
 
@@ -119,10 +120,12 @@ def test_uv_workspace_root_member_exclude_and_slash_tags(tmp_path: Path, configs
             "pyproject.toml": pyproject("shop", "1.0.0")
             + '[tool.uv.workspace]\nmembers = ["packages/*"]\nexclude = ["packages/legacy"]\n',
             "packages/core/pyproject.toml": pyproject("shop-core", "2.0.0", towncrier),
-            "packages/cli/pyproject.toml": pyproject(
-                "shop_cli", "0.1.0", 'dependencies = ["Shop.Core>=2", "rich"]\n'
-            ),
+            "packages/cli/pyproject.toml": '[project]\nname = "shop_cli"\n'
+            'dynamic = ["version"]\ndependencies = ["Shop.Core>=2", "rich"]\n'
+            '[tool.hatch.version]\npath = "src/shop_cli/__about__.py"\n',
+            "packages/cli/src/shop_cli/__about__.py": '__version__ = "0.7.0"\n',
             "packages/legacy/pyproject.toml": pyproject("shop-legacy"),
+            "packages/dev/pyproject.toml": pyproject("dev", extra="[tool.uv]\npackage = false\n"),
         },
     )
     repo.tag("shop-core/v2.0.0")
@@ -140,6 +143,13 @@ def test_uv_workspace_root_member_exclude_and_slash_tags(tmp_path: Path, configs
     assert workspace is not None
     cli = next(m for m in workspace.members if m.name == "shop_cli")
     assert cli.requires == ("shop-core",)  # PEP 503 names: Shop.Core is shop-core
+    assert workspace.notes == (
+        "packages/dev: [tool.uv] package = false (a virtual project): not released",
+    )
+    assert packages["shop_cli"]["version"]["files"] == ["src/shop_cli/__about__.py:__version__"]
+    answer = init_json(configs / "x.toml", [], infer_monorepo(repo.root, workspace))
+    versions = {p["name"]: p["version"] for p in answer["packages"]}
+    assert versions == {"shop": "1.0.0", "shop_cli": "0.7.0", "shop-core": "2.0.0"}
 
 
 def test_plain_folders_python_and_npm_mixed(tmp_path: Path, configs: Path) -> None:
