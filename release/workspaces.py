@@ -151,7 +151,9 @@ def _expand(root: Path, pattern: str) -> list[Path]:
     for part in _parts(pattern):
         found: list[Path] = []
         for folder in current:
-            if part == "**":
+            if folder.is_symlink():
+                found.append(folder)  # never entered: carried to the end to be reported
+            elif part == "**":
                 found += [folder, *_descendants(folder, GLOB_DEPTH)]
             else:
                 hidden = part.startswith(".")

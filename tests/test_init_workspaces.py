@@ -255,12 +255,17 @@ def test_a_symlinked_member_is_skipped_with_a_note(tmp_path: Path, configs: Path
         },
     )
     (repo.root / "packages" / "link").symlink_to(outside)
+    (repo.root / "vendor").symlink_to(tmp_path)  # a link the glob would walk through
+    (repo.root / "package.json").write_text(
+        json.dumps({"private": True, "workspaces": ["packages/*", "vendor/*"]})
+    )
     _, packages = init(repo.root, configs)
     assert list(packages) == ["real"]
     workspace = find_packages(repo.root)
     assert workspace is not None
     note = "packages/link (package.json workspaces) is a symbolic link: skipped"
-    assert workspace.notes == (note,)
+    assert workspace.notes == (note, "vendor (package.json workspaces) is a symbolic link: skipped")
+    (repo.root / "vendor").unlink()
     text = next(iter(init_files(repo.root, configs, None)[0].values()))
     assert f"# {note}" in text and "stolen" not in text
 
