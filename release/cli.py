@@ -23,7 +23,9 @@ from release.version import Bump
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from release.plan import Plan
     from release.report import Report
+    from release.setplan import SetPlan
 
 # rich, the report and the renderer are imported where they are used: a --json plan
 # never loads them (start-up time is most of a small plan's time).
@@ -126,6 +128,21 @@ def _parser() -> argparse.ArgumentParser:
             dest="next_version",
             metavar="X",
             help="release exactly this version (checked against the scheme and the tags)",
+        )
+    for command in (plan, push, status):
+        command.add_argument(
+            "--package",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="a repository of several packages: only this one (repeat for several); "
+            "its dependents follow unless --no-dependents",
+        )
+    for command in (plan, push):
+        command.add_argument(
+            "--no-dependents",
+            action="store_true",
+            help="with --package: leave the dependents of the packages named alone",
         )
     plan.add_argument(
         "--date",
@@ -299,10 +316,10 @@ def _plan(args: argparse.Namespace, ci: bool) -> int:
             console = _console(ci, stderr=False)
             console.print("[bold]Inferred config[/] (save it to keep it):")
             console.print(text, markup=False)
-        plans = [build_plan(loaded, _options(args))]
+        plans: list[Plan | SetPlan] = [_plan_of(loaded, args)]
         inferred_text: str | None = text
     else:
-        plans = [build_plan(load_config(p), _options(args)) for p in _configs(args)]
+        plans = [_plan_of(load_config(p), args) for p in _configs(args)]
         inferred_text = None
     if args.json:
         data = [plan_to_dict(p) for p in plans]
@@ -318,6 +335,22 @@ def _plan(args: argparse.Namespace, ci: bool) -> int:
     for plan in plans:
         print_plan(plan, console)
     return 0
+
+
+def _plan_of(loaded: LoadedConfig, args: argparse.Namespace) -> Plan | SetPlan:
+    if not loaded.is_set:
+        if args.package:
+            raise UsageError(
+                Problem(
+                    f"{loaded.config.name} is one package: --package names one of a set",
+                    "--package",
+                    "leave --package out, or add [[packages]] to the config",
+                )
+            )
+        return build_plan(loaded, _options(args))
+    from release.setplan import build_set_plan
+
+    return build_set_plan(loaded, _options(args), tuple(args.package), not args.no_dependents)
 
 
 def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
@@ -354,7 +387,16 @@ def _act(args: argparse.Namespace, console: Console, ci: bool) -> int:
             loaded = load_config(path)
             confirm = _asker(console) if _interactive(args, ci) else None
             ask = _yes_no(console) if _interactive(args, ci) else None
-            push_options = PushOptions(_options(args), ci, args.resume, skips, confirm, ask)
+            push_options = PushOptions(
+                _options(args),
+                ci,
+                args.resume,
+                skips,
+                confirm,
+                ask,
+                tuple(args.package),
+                not args.no_dependents,
+            )
             report = push(loaded, push_options, progress)
             if args.open and report.outcome is Outcome.RELEASED:
                 _open_release_page(loaded, report)
@@ -456,7 +498,7 @@ def _status(args: argparse.Namespace, console: Console) -> int:
         from release.envfile import apply_env_file
 
         apply_env_file(args.env_file)
-    found = statuses([load_config(p) for p in _configs(args)])
+    found = statuses([load_config(p) for p in _configs(args)], tuple(args.package))
     # --check: drift (or a registry that cannot be asked) fails a scheduled CI job.
     drifted = args.check and any(
         s.drift or not s.remote_reachable or not all(t.reachable for t in s.targets) for s in found
@@ -566,7 +608,11 @@ def _asker(console: Console) -> Any:
 
     def confirm(plan: Any) -> bool:
         print_plan(plan, console)
-        question = f"Release {plan.project} {plan.next_version_str} (tag {plan.tag})?"
+        if hasattr(plan, "releasing"):  # a set of packages
+            tags = ", ".join(p.plan.tag for p in plan.releasing)
+            question = f"Release {plan.project}: {tags}?"
+        else:
+            question = f"Release {plan.project} {plan.next_version_str} (tag {plan.tag})?"
         return bool(Confirm.ask(question, console=console, default=False))
 
     return confirm

@@ -13,7 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from release.errors import ConfigError, Problem, UsageError
 from release.forgeconfig import FORGE_KINDS, GithubTarget, GitlabTarget, Notify
 from release.masking import register_env_secrets
-from release.names import SAFE_NAME_RULE, name_problem, ref_problem
+from release.names import (
+    PACKAGE_NAME_RULE,
+    SAFE_NAME_RULE,
+    name_problem,
+    package_problem,
+    ref_problem,
+)
 from release.paths import relative_problem
 from release.versionfiles import VersionSource
 
@@ -282,6 +288,19 @@ class PypiTarget(_Strict):
         description="where verification installs the release's dependencies from (a simple "
         "index URL); default: your own pip configuration. The release comes from url only",
     )
+    deletable: bool | None = Field(
+        None,
+        description="whether the index lets a release be deleted (a rollback deletes it); "
+        "default: false for pypi.org and test.pypi.org, true elsewhere. After a publish that "
+        "cannot be deleted, a failing release finishes forward instead of rolling back",
+    )
+
+    @property
+    def keeps_uploads(self) -> bool:
+        """A publish here cannot be taken back."""
+        if self.deletable is not None:
+            return not self.deletable
+        return any(host in self.url for host in PYPI_UPLOAD_HOSTS)
 
     @field_validator("url", "simple_url", "dependency_index")
     @classmethod
@@ -356,12 +375,52 @@ Target = Annotated[
 ]
 
 
+Dependents = Literal["follow", "always", "off"]
+
+
+class PackageEntry(_Strict):
+    """One package of a repository holding several; unset keys come from the top level."""
+
+    name: str = Field(min_length=1, description="the package's distribution / npm name")
+    path: str = Field(description="the package's folder inside the repository")
+    tag_format: str | None = Field(None, description='default "{name}-v{version}"')
+    version: VersionSettings | None = None
+    changelog: ChangelogSettings | None = None
+    commits: CommitSettings | None = None
+    commands: Commands | None = None
+    docs: DocsSettings | None = None
+    targets: list[Target] | None = Field(None, description="replaces the top-level targets")
+    dependents: Dependents | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _package_name(cls, name: str) -> str:
+        problem = package_problem(name)
+        if problem:
+            raise ValueError(f"{problem}: {PACKAGE_NAME_RULE}")
+        return name
+
+    @field_validator("path")
+    @classmethod
+    def _inside(cls, path: str) -> str:
+        return _check_path(path)
+
+    @field_validator("tag_format")
+    @classmethod
+    def _tag_format(cls, fmt: str | None) -> str | None:
+        return check_tag_format(fmt) if fmt is not None else None
+
+
 class ProjectConfig(_Strict):
     name: str = Field(min_length=1, description="the project's name in reports and state")
     path: str = Field(".", description="the project's git repository, relative to this file")
     branch: str = Field("main", description="the release branch (see [gates.branch])")
     remote: str = Field("origin", description="the git remote the release is pushed to")
-    tag_format: str = Field("v{version}", description="release tags; {version} exactly once")
+    tag_format: str = Field(
+        "v{version}",
+        description="release tags; {version} exactly once; {name} is the package's name "
+        '(default "{name}-v{version}" when the config has several [[packages]])',
+    )
     in_all: bool = Field(
         True, description="false: left out of --all runs; released only when named (--project)"
     )
@@ -380,6 +439,26 @@ class ProjectConfig(_Strict):
     notify: list[Notify] = Field(
         default_factory=list, description="webhooks told about every outcome, after the report"
     )
+    packages: list[PackageEntry] = Field(
+        default_factory=list,
+        description="the repository's packages, released together as one transaction; the "
+        "keys above are their defaults. None: the repository is one package",
+    )
+    dependents: Dependents = Field(
+        "follow",
+        description="when a package releases, its dependents in this repository: follow "
+        "(release, as a patch, those whose declared range no longer admits the new version; "
+        "the range is rewritten), always (every dependent releases), off",
+    )
+
+    @model_validator(mode="after")
+    def _unique_packages(self) -> ProjectConfig:
+        for key in ("name", "path"):
+            values = [getattr(p, key) for p in self.packages]
+            dupes = sorted({v for v in values if values.count(v) > 1})
+            if dupes:
+                raise ValueError(f"package {key}s must be unique; repeated: {', '.join(dupes)}")
+        return self
 
     @field_validator("name")
     @classmethod
@@ -389,22 +468,7 @@ class ProjectConfig(_Strict):
     @field_validator("tag_format")
     @classmethod
     def _tag_has_version(cls, fmt: str) -> str:
-        if fmt.count("{version}") != 1:
-            raise ValueError("must contain {version} exactly once, e.g. 'v{version}'")
-        try:
-            tags = [fmt.format(version=v) for v in ("1.2.3", "1.2.3rc1", "1.2.3-rc.1")]
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"unknown placeholder or stray brace ({exc}): only {{version}} is filled in"
-            ) from None
-        for tag in tags:
-            problem = ref_problem(tag)
-            if problem:
-                raise ValueError(
-                    f"makes tags such as {tag!r} that git refuses: it {problem}; "
-                    "write it like 'v{version}' or 'name-v{version}'"
-                )
-        return fmt
+        return check_tag_format(fmt)
 
     @model_validator(mode="after")
     def _unique_target_names(self) -> ProjectConfig:
@@ -452,6 +516,27 @@ class ProjectConfig(_Strict):
         ):
             return "semver"
         return "pep440"
+
+
+def check_tag_format(fmt: str, name: str = "name") -> str:
+    """A tag format git accepts for every version spelling; {name} stands for a package."""
+    if fmt.count("{version}") != 1:
+        raise ValueError("must contain {version} exactly once, e.g. 'v{version}'")
+    try:
+        tags = [fmt.format(version=v, name=name) for v in ("1.2.3", "1.2.3rc1", "1.2.3-rc.1")]
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(
+            f"unknown placeholder or stray brace ({exc}): only {{version}} and {{name}} "
+            "are filled in"
+        ) from None
+    for tag in tags:
+        problem = ref_problem(tag)
+        if problem:
+            raise ValueError(
+                f"makes tags such as {tag!r} that git refuses: it {problem}; "
+                "write it like 'v{version}' or '{name}-v{version}'"
+            )
+    return fmt
 
 
 def _check_url(url: str) -> str:
@@ -508,6 +593,22 @@ class LoadedConfig(BaseModel):
     config: ProjectConfig
     source: Path
     root: Path
+    # A package of a repository holding several: its folder there, and the repository.
+    subdir: str = "."
+    repo: Path | None = None
+    # The folders of the other packages inside this one: their commits are theirs.
+    excludes: tuple[str, ...] = ()
+    parent: str = ""  # the name of the set a package belongs to
+
+    @property
+    def repository(self) -> Path:
+        """The git repository (a package's root is a folder inside it)."""
+        return self.repo or self.root
+
+    @property
+    def is_set(self) -> bool:
+        """A config of several packages, released together."""
+        return bool(self.config.packages)
 
 
 def config_dir() -> Path:

@@ -92,8 +92,8 @@ def summarize(journal: Journal) -> Summary | None:
             done.append(step)
         if event == "done" and step == "release commit":
             header["record"]["release_sha"] = record["sha"]
-        if event == "done" and step == "build":
-            header["record"]["artifacts"] = record["artifacts"]
+        if event == "done" and "artifacts" in record:
+            _keep_artifacts(header["record"], record)
         elif event == "undone" and isinstance(step, str):
             undone.append(step)
         elif event == "failed":
@@ -101,6 +101,14 @@ def summarize(journal: Journal) -> Summary | None:
         elif event == "outcome":
             outcome = record["outcome"]
     return Summary(journal, header, tuple(done), tuple(undone), failed, outcome)
+
+
+def _keep_artifacts(release: dict[str, Any], done: dict[str, Any]) -> None:
+    """A build's artifacts, into the record of the package that built them."""
+    package = done.get("package")
+    for member in release.get("packages", []) if package else [release]:
+        if package is None or member["project"] == package:
+            member["artifacts"] = done["artifacts"]
 
 
 class LockHeld(ReleaseError):

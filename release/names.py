@@ -19,6 +19,27 @@ def name_problem(name: str) -> str | None:
     return f"{shown!r} is not a safe name"
 
 
+# A package of a set is named as its registry names it: npm's scoped names included.
+PACKAGE_NAME = re.compile(r"^(@[a-z0-9][a-z0-9._-]{0,49}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+PACKAGE_NAME_RULE = (
+    "use a distribution or npm name: letters, digits, '.', '_' or '-', optionally after an "
+    "npm scope ('@scope/')"
+)
+
+
+def package_problem(name: str) -> str | None:
+    """Why a package name is not one a registry would take (None: it is)."""
+    if PACKAGE_NAME.match(name) and ".." not in name:
+        return None
+    shown = name if len(name) <= 40 else name[:40] + "..."
+    return f"{shown!r} is not a package name"
+
+
+def slug(name: str) -> str:
+    """A package name as a folder name ('@scope/pkg' -> 'scope-pkg')."""
+    return name.removeprefix("@").replace("/", "-")
+
+
 def ref_problem(ref: str) -> str | None:
     """Why git would refuse `ref` as a tag name (git check-ref-format's rules), or None."""
     if not ref:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,7 +36,8 @@ from release.notes import forge_for
 from release.npm_package import choose_manager, needs_install
 from release.ops import cache as commit_cache
 from release.ops.artifacts import expand
-from release.ops.git import Git
+from release.ops.git import Git, LogEntry
+from release.packages import history_paths
 from release.paths import inside
 from release.version import TOKEN_RE, Bump, Version
 from release.versionfiles import SourceKind, VersionSource, write_npm_lockfile
@@ -157,7 +159,7 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     key = parser_version(rules)
     cache = commit_cache.load(cache_file, key)
     known = len(cache)
-    with git.log(state.since) as entries:
+    with _history(git, loaded, state.since) as entries:
         analysis = analyse(
             entries,
             rules=rules,
@@ -167,7 +169,7 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     if analysis.stopped_early and analysis.release_as is None:
         # The version-only reading stopped at a breaking change; a Release-As footer
         # further back still decides, and git finds one without reading every message.
-        with git.log(state.last_release, grep=RELEASE_AS_GREP) as footers:
+        with git.log(state.last_release, RELEASE_AS_GREP, history_paths(loaded)) as footers:
             analysis.release_as = release_as_in(footers)
     if len(cache) != known:
         commit_cache.save(cache_file, key, cache)
@@ -250,6 +252,30 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         release_notes=entry.notes if entry else "",
         changelog_entry=entry.text if entry else "",
     )
+
+
+@contextmanager
+def _history(git: Git, loaded: LoadedConfig, since: str | None) -> Iterator[Iterator[LogEntry]]:
+    """The commits that are this package's: those touching its folder, and those whose scope
+    names it (`fix(shop-core): ...`) wherever they changed files."""
+    paths = history_paths(loaded)
+    if not paths:
+        with git.log(since) as entries:
+            yield entries
+        return
+    seen: set[str] = set()
+    # Package names are letters, digits and - _ . (names.py): only "." needs escaping.
+    scope = r"^[a-z]+\(" + loaded.config.name.replace(".", "[.]") + r"\)!?:"
+
+    def both() -> Iterator[LogEntry]:
+        with git.log(since, paths=paths) as own:
+            for entry in own:
+                seen.add(entry.sha)
+                yield entry
+        with git.log(since, grep=scope) as scoped:
+            yield from (e for e in scoped if e.sha not in seen)
+
+    yield both()
 
 
 def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFileState]]:

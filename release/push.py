@@ -16,12 +16,11 @@ from release.masking import register_env_secrets
 from release.notify import notify
 from release.ops.git import RemoteGit
 from release.ops.process import child_clock
-from release.ops.pypi import scratch_dir
-from release.phases import forge, npm, pypi
+from release.outcome import conflict, invalid, outcome
 from release.phases import validate as validation
-from release.phases.commit import Commit, Tag
-from release.phases.deploy import Preflight, Push, RecordVerified, RemoteMovedOn
-from release.phases.files import VersionCommand, WriteFiles
+from release.phases.commit import Commit
+from release.phases.gates import GateResult
+from release.pipeline import finishing_steps, pipeline
 from release.plan import Options, Plan, build_plan
 from release.progress import Progress
 from release.record import ReleaseRecord
@@ -32,8 +31,10 @@ from release.recovery import (
     package_names,
     world_problem,
 )
-from release.report import Outcome, Report, StepReport, TargetReport
-from release.steps import ArtifactConflict, Context, Execution, Phase, Step, execute
+from release.report import Report
+from release.setplan import SetPlan, build_set_plan
+from release.steps import ArtifactConflict, Context, Phase, Step, execute
+from release.transaction import make_context, validate_set
 
 
 @dataclass(frozen=True)
@@ -43,54 +44,17 @@ class PushOptions:
     resume: bool = False
     skips: dict[str, str] = field(default_factory=dict)  # gate name -> the reason given
     # Asked after validation, before the first change (interactive pushes); False cancels.
-    confirm: Callable[[Plan], bool] | None = None
+    confirm: Callable[[Plan | SetPlan], bool] | None = None
     # Asked on a terminal when the last release is found incomplete; True finishes it.
     ask: Callable[[str], bool] | None = None
+    packages: tuple[str, ...] = ()  # --package: only these (and their dependents)
+    dependents: bool = True  # --no-dependents: not even those
 
 
 class IncompleteRelease(ReleaseError):
     """The last release of this project never finished: resume it or roll it back first."""
 
     exit_code = 3
-
-
-def pipeline(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
-    """Phases 2 to 5 as one literal sequence of steps; targets publish in config order."""
-    version: tuple[Step, ...] = (
-        (VersionCommand(record.version_command),)
-        if record.version_command
-        else (WriteFiles("version files", Phase.VERSION, "version"),)
-    )
-    targets = loaded.config.registries
-    kinds = {t.kind for t in targets}
-    build: tuple[Step, ...] = (
-        *((pypi.Build(), pypi.Check()) if "pypi" in kinds else ()),
-        *((npm.Pack(),) if "npm" in kinds else ()),
-    )
-    return (
-        *version,
-        WriteFiles("changelog and docs", Phase.CHANGELOG, "changelog"),
-        Commit(),
-        Tag(),
-        *build,
-        Preflight(),
-        Push(),
-        *(pypi.Publish(t.name) if t.kind == "pypi" else npm.Publish(t.name) for t in targets),
-        *(pypi.Verify(t.name) if t.kind == "pypi" else npm.Verify(t.name) for t in targets),
-        # Forge releases follow the verified packages, so their files are what users get.
-        *(forge.PublishRelease(t.name) for t in loaded.config.forges),
-        *(forge.VerifyRelease(t.name) for t in loaded.config.forges),
-        RecordVerified(),
-    )
-
-
-def finishing_steps(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
-    """What finishes a release whose tag is already out: build, publish, verify, record."""
-    return tuple(
-        s
-        for s in pipeline(record, loaded)
-        if s.phase is Phase.DEPLOY and s.name not in ("preflight", "push")
-    )
 
 
 def last_summary(directory: Path) -> Summary | None:
@@ -157,6 +121,8 @@ def _asked(options: PushOptions, world: WorldRelease) -> bool:
 
 
 def _world(loaded: LoadedConfig) -> WorldRelease | None:
+    if loaded.is_set:
+        return None  # a set's release is recovered from its journal (not yet from the world)
     registries = validation.registries_from_env(loaded)
     return last_release(loaded, RemoteGit(loaded.root), registries, package_names(loaded))
 
@@ -180,8 +146,7 @@ def _recover(
     journal.write(
         "release", record=record.to_dict(), recovered_from="world", missing=list(world.missing)
     )
-    git = RemoteGit(loaded.root)
-    ctx = _context(loaded, record, journal, directory, git, registries, progress)
+    ctx, _ = make_context(loaded, record, journal, directory, progress)
     steps = finishing_steps(record, loaded)
     if world.only_unverified:
         # Every file is out: verify what the registries hold, never rebuild and compare (a
@@ -211,44 +176,69 @@ def _fresh(
     loaded: LoadedConfig, options: PushOptions, directory: Path, stamp: str, progress: Progress
 ) -> Report:
     progress.phase(1, Phase.VALIDATION.title)
-    with progress.step("plan"):
-        plan = build_plan(loaded, options.plan)
-    if plan.nothing_to_release:
-        return Report.quiet(plan.project, None, None, plan.why_nothing)
-    progress.info(
-        f"{plan.current_version or '-'} -> {plan.next_version_str} "
-        f"({plan.bump.label}), tag {plan.tag}"
-    )
     git = RemoteGit(loaded.root)
-    # The release goes out from the branch it is made on (the branch gate says which may).
-    plan = replace(plan, branch=git.branch() or plan.branch)
-    registries = validation.registries_from_env(loaded)
-    problems = list(registries.problems)
-    names = package_names(loaded)
-    found, gates = validation.validate(
-        plan, loaded, git, registries, names, options.skips, progress
-    )
-    problems += found
+    prepared = _prepare_set(loaded, options, git, progress) if loaded.is_set else None
+    if isinstance(prepared, Report):
+        return prepared
+    shown: Plan | SetPlan
+    if prepared is not None:
+        shown, record, problems, gates = prepared
+    else:
+        with progress.step("plan"):
+            plan = build_plan(loaded, options.plan)
+        if plan.nothing_to_release:
+            return Report.quiet(plan.project, None, None, plan.why_nothing)
+        progress.info(
+            f"{plan.current_version or '-'} -> {plan.next_version_str} "
+            f"({plan.bump.label}), tag {plan.tag}"
+        )
+        # The release goes out from the branch it is made on (the branch gate says which may).
+        plan = replace(plan, branch=git.branch() or plan.branch)
+        registries = validation.registries_from_env(loaded)
+        names = package_names(loaded)
+        problems, gates = validation.validate(
+            plan, loaded, git, registries, names, options.skips, progress
+        )
+        problems = [*registries.problems, *problems]
+        shown, record = plan, ReleaseRecord.from_plan(plan, *names)
     if problems:
-        report = _invalid(plan, problems)
+        report = invalid(record, problems)
         report.gates = [g.to_dict() for g in gates]
         return report
-    if options.confirm is not None and not options.confirm(plan):
+    if options.confirm is not None and not options.confirm(shown):
         report = Report.quiet(
-            plan.project,
-            plan.next_version_str,
-            plan.tag,
+            record.project,
+            record.version,
+            record.tag,
             "cancelled at the prompt; nothing was changed",
         )
         report.gates = [g.to_dict() for g in gates]
         return report
-    record = ReleaseRecord.from_plan(plan, *names)
-    journal = Journal.create(directory, f"{stamp}-{plan.tag}")
+    journal = Journal.create(directory, f"{stamp}-{record.key}")
     journal.write("release", record=record.to_dict(), gates=[g.to_dict() for g in gates])
-    ctx = _context(loaded, record, journal, directory, git, registries, progress)
+    ctx, _ = make_context(loaded, record, journal, directory, progress)
     report = _run(ctx, resume=False)
     report.gates = [g.to_dict() for g in gates]
     return report
+
+
+def _prepare_set(
+    loaded: LoadedConfig, options: PushOptions, git: RemoteGit, progress: Progress
+) -> Report | tuple[SetPlan, ReleaseRecord, list[Problem], list[GateResult]]:
+    """A set's plan, checked package by package; the release record of those releasing."""
+    with progress.step("plan"):
+        plan = build_set_plan(loaded, options.plan, options.packages, options.dependents)
+    if plan.nothing_to_release:
+        return Report.quiet(loaded.config.name, None, None, plan.why_nothing)
+    for package in plan.releasing:
+        p = package.plan
+        progress.info(
+            f"{package.name}: {p.current_version or '-'} -> {p.next_version_str} "
+            f"({p.bump.label}), tag {p.tag}; {package.why}"
+        )
+    branch = git.branch() or loaded.config.branch
+    problems, gates, records = validate_set(plan, branch, git, options.skips, progress)
+    return plan, ReleaseRecord.for_set(loaded.config.name, records), problems, gates
 
 
 def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Progress) -> Report:
@@ -259,10 +249,9 @@ def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Prog
         f"journal {last.journal.path}"
     )
     git = RemoteGit(loaded.root)
-    registries = validation.registries_from_env(loaded)
-    if registries.problems:
-        raise ReleaseError(registries.problems)
-    ctx = _context(loaded, record, last.journal, directory, git, registries, progress)
+    ctx, problems = make_context(loaded, record, last.journal, directory, progress)
+    if problems:
+        raise ReleaseError(problems)
     if last.header.get("recovered_from") == "world":
         # A recovery cut short: the tag is out, so only the deploy steps remain, whatever
         # the branch has gained since.
@@ -283,151 +272,18 @@ def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Prog
     return _run(ctx, resume=True)
 
 
-def _context(
-    loaded: LoadedConfig,
-    record: ReleaseRecord,
-    journal: Journal,
-    directory: Path,
-    git: RemoteGit,
-    registries: validation.Registries,
-    progress: Progress,
-) -> Context:
-    ctx = Context(
-        record=record,
-        loaded=loaded,
-        git=git,
-        journal=journal,
-        progress=progress,
-        scratch=scratch_dir(loaded.config.name),
-        artifacts_dir=directory / "artifacts" / record.tag,
-        indexes=registries.indexes,
-        npm=registries.npm,
-    )
-    ctx.target_status = {t.name: "pending" for t in record.targets}
-    return ctx
-
-
 def _run(ctx: Context, *, resume: bool, steps: tuple[Step, ...] | None = None) -> Report:
     try:
         execution = execute(steps or pipeline(ctx.record, ctx.loaded), ctx, resume=resume)
     except ArtifactConflict as exc:
         # Found before anything was uploaded: a stop, never a rollback and never an overwrite.
         ctx.journal.write("stopped", error=str(exc))
-        return _conflict(ctx, exc)
+        return conflict(ctx, exc)
     finally:
         shutil.rmtree(ctx.scratch, ignore_errors=True)
-    report = _outcome(ctx, execution)
+    report = outcome(ctx, execution)
     if not execution.stopped_resumable:
         # A stop past the point of no return leaves the journal open, for --resume.
         ctx.journal.write("outcome", outcome=report.outcome.value, action=report.operator_action)
     report.journal = str(ctx.journal.path)
-    return report
-
-
-def _conflict(ctx: Context, exc: ArtifactConflict) -> Report:
-    r = ctx.record
-    return Report(
-        project=r.project,
-        version=r.version,
-        tag=r.tag,
-        outcome=Outcome.NEEDS_OPERATOR,
-        exit_code=exc.exit_code,
-        next_actor="operator",
-        operator_action="; ".join(p.fix for p in exc.problems if p.fix),
-        summary=f"stopped: a registry holds other bytes for {r.tag}; nothing was overwritten",
-        targets=_targets([(t.name, t.kind, t.url, t.version) for t in r.targets], {}),
-        problems=[str(p) for p in exc.problems],
-        journal=str(ctx.journal.path),
-    )
-
-
-def _targets(
-    record_targets: list[tuple[str, str, str, str]], status: dict[str, str]
-) -> list[TargetReport]:
-    return [TargetReport(n, k, u, v, status.get(n, "pending")) for n, k, u, v in record_targets]
-
-
-def _invalid(plan: Plan, problems: list[Problem]) -> Report:
-    fixes = "; ".join(dict.fromkeys(p.fix for p in problems if p.fix))
-    return Report(
-        project=plan.project,
-        version=plan.next_version_str,
-        tag=plan.tag,
-        outcome=Outcome.FAILED,
-        exit_code=2,
-        next_actor="developer",
-        operator_action=f"fix the problems listed, then run the push again: {fixes}",
-        summary=f"validation found {len(problems)} problem(s); nothing was changed",
-        targets=_targets(
-            [(t.name, t.kind, t.url, t.version) for t in plan.targets],
-            {t.name: "not started" for t in plan.targets},
-        ),
-        problems=[str(p) for p in problems],
-    )
-
-
-def _outcome(ctx: Context, execution: Execution) -> Report:
-    r = ctx.record
-    for name, status in ctx.target_status.items():
-        if status in ("pending", "publishing"):
-            ctx.target_status[name] = "not published"
-    report = Report(
-        project=r.project,
-        version=r.version,
-        tag=r.tag,
-        outcome=Outcome.RELEASED,
-        exit_code=0,
-        next_actor="none",
-        operator_action="none",
-        summary=f"{r.tag} pushed to {r.remote}; published and verified on "
-        f"{len(r.targets)} target(s)",
-        steps=[
-            StepReport(s.name, s.phase.value, s.status.value, s.seconds, s.detail)
-            for s in ctx.records
-        ],
-        targets=_targets(
-            [(t.name, t.kind, t.url, t.version) for t in r.targets], ctx.target_status
-        ),
-    )
-    if execution.failed_step is None:
-        return report
-    error = str(execution.error).strip() if execution.error else "unknown error"
-    report.problems = [f"{execution.failed_step}: {error}"]
-    project = r.project
-    if execution.stopped_resumable:
-        report.outcome, report.exit_code, report.next_actor = Outcome.NEEDS_OPERATOR, 3, "operator"
-        report.operator_action = (
-            f"the release stopped after publishing; finish it with `release push --project "
-            f"{project} --resume`, or undo it with `release rollback --project {project}`"
-        )
-        report.summary = (
-            f"stopped at {execution.failed_step}: a registry could not be reached; the "
-            "release is out, the journal is resumable (--resume checks again)"
-            if getattr(execution.error, "resumable", False)
-            else f"stopped before {execution.failed_step}; the journal is resumable"
-        )
-        return report
-    if not execution.rollback_complete:
-        report.outcome, report.exit_code, report.next_actor = Outcome.NEEDS_OPERATOR, 3, "operator"
-        report.operator_action = "; ".join(ctx.operator_actions)
-        report.summary = (
-            f"failed at {execution.failed_step}; the rollback could not undo everything"
-        )
-        return report
-    # Said from what the rollback found and changed, not from which step failed: a
-    # rejected atomic push fails the push step without anything leaving the machine.
-    where = (
-        "after the release left the machine: " + "; ".join(ctx.undone_remotely)
-        if ctx.undone_remotely
-        else "before anything left the machine: the repository is as it was"
-    )
-    report.outcome, report.exit_code, report.next_actor = Outcome.FAILED, 1, "developer"
-    # The error's own fix when it has one that says what to do (pull, then push again).
-    fixes = (
-        [p.fix for p in execution.error.problems if p.fix]
-        if isinstance(execution.error, RemoteMovedOn)
-        else []
-    )
-    report.operator_action = "; ".join(fixes) or "none"
-    report.summary = f"failed at {execution.failed_step}; rolled back {where}"
     return report

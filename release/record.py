@@ -42,6 +42,45 @@ class ReleaseRecord:
     version_command: str = ""
     release_sha: str | None = None
     artifacts: list[dict[str, str]] = field(default_factory=list)
+    # A repository of several packages: its folder (".": the repository) and, on the set's
+    # record, every package's own record (their files relative to their folders).
+    path: str = "."
+    packages: list[ReleaseRecord] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)  # packages of the set it needs first
+
+    @classmethod
+    def for_set(cls, project: str, members: list[ReleaseRecord]) -> ReleaseRecord:
+        """One release of several packages: one commit, a tag each, one atomic push."""
+        first = members[0]
+        files = [
+            FileRecord(_joined(m.path, f.path), f.old, f.new, f.phase)
+            for m in members
+            for f in m.files
+        ]
+        return cls(
+            project=project,
+            version=", ".join(f"{m.project} {m.version}" for m in members),
+            tag=", ".join(m.tag for m in members),
+            branch=first.branch,
+            remote=first.remote,
+            pre_sha=first.pre_sha,
+            files=files,
+            targets=[],
+            packages=members,
+        )
+
+    @property
+    def tags(self) -> list[str]:
+        """Every tag the release makes: one per package."""
+        return [p.tag for p in self.packages] or [self.tag]
+
+    @property
+    def key(self) -> str:
+        """A name for the release's folders (a set's tags do not fit in one file name)."""
+        return f"{self.project}-set-{self.pre_sha[:12]}" if self.packages else self.tag
+
+    def member(self, name: str) -> ReleaseRecord:
+        return next(p for p in self.packages if p.project == name)
 
     @classmethod
     def from_plan(cls, plan: Plan, distribution: str, npm_package: str) -> ReleaseRecord:
@@ -70,6 +109,7 @@ class ReleaseRecord:
         fields = dict(data)
         fields["files"] = [FileRecord(**f) for f in data["files"]]
         fields["targets"] = [TargetRecord(**t) for t in data["targets"]]
+        fields["packages"] = [cls.from_dict(p) for p in data.get("packages", [])]
         return cls(**fields)
 
     def target_version(self, name: str) -> str:
@@ -77,7 +117,18 @@ class ReleaseRecord:
 
     @property
     def commit_message(self) -> str:
+        if self.packages:
+            lines = "".join(f"- {p.project} {p.version}\n" for p in self.packages)
+            return (
+                f"chore(release): {self.tag}\n\n"
+                f"Released by release-push: {self.project}, {len(self.packages)} packages.\n\n"
+                f"{lines}"
+            )
         return (
             f"chore(release): {self.tag}\n\n"
             f"Released by release-push: {self.project} {self.version}.\n"
         )
+
+
+def _joined(folder: str, path: str) -> str:
+    return path if folder == "." else f"{folder}/{path}"

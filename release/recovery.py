@@ -49,7 +49,12 @@ class WorldRelease:
 def is_release_commit(git: RemoteGit, sha: str, tag: str) -> bool:
     """Whether `sha` is a release commit made by this tool for `tag` (its message says so)."""
     message = git.out("log", "-1", "--format=%B", sha)
-    return message.startswith(f"chore(release): {tag}\n") and "Released by release-push:" in message
+    first, _, rest = message.partition("\n")
+    # A release of several packages names every tag it made: "chore(release): a-v1, b-v2".
+    tags = first.removeprefix("chore(release): ").split(", ")
+    return (
+        first.startswith("chore(release): ") and tag in tags and "Released by release-push:" in rest
+    )
 
 
 def last_release(

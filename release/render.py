@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from release.errors import VersionError
 from release.masking import mask
 from release.plan import Plan
+from release.setplan import SetPlan
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -15,8 +16,32 @@ if TYPE_CHECKING:
 MAX_CHANGES = 200
 
 
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The machine-readable plan (stable keys; `--json` prints exactly this)."""
+def plan_to_dict(plan: Plan | SetPlan) -> dict[str, Any]:
+    """The machine-readable plan (stable keys; `--json` prints exactly this); a set's has a
+    `packages` list, each with the keys of a one-package plan."""
+    if isinstance(plan, SetPlan):
+        return {
+            "project": plan.project,
+            "config": plan.config_path,
+            "root": plan.root,
+            "nothing_to_release": plan.nothing_to_release,
+            "why_nothing": plan.why_nothing if plan.nothing_to_release else None,
+            "tags": [p.plan.tag for p in plan.releasing],
+            "packages": [
+                {
+                    **_one(p.plan),
+                    "path": p.path,
+                    "why": p.why,
+                    "depends_on": list(p.depends_on),
+                    "order": i,
+                }
+                for i, p in enumerate(plan.packages)
+            ],
+        }
+    return _one(plan)
+
+
+def _one(plan: Plan) -> dict[str, Any]:
     return {
         "project": plan.project,
         "config": plan.config_path,
@@ -107,7 +132,33 @@ def diff(path: str, old: str | None, new: str | None) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def print_plan(plan: Plan, console: Console) -> None:
+def print_set_plan(plan: SetPlan, console: Console) -> None:
+    """A table of the packages (current -> next, why, tag, targets), then each releasing one."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table("package", "path", "current", "next", "why", "tag", "targets", box=None)
+    for p in plan.packages:
+        table.add_row(
+            p.name,
+            p.path,
+            p.plan.current_version or "-",
+            p.plan.next_version_str or "-",
+            escape(mask(p.why)),
+            p.plan.tag or "-",
+            ", ".join(f"{t.name} ({t.kind})" for t in p.plan.targets) or "-",
+        )
+    title = f"[bold]{escape(plan.project)}[/]: {len(plan.releasing)} of {len(plan.packages)}"
+    console.print(f"{title} packages release, as one commit and one atomic push")
+    console.print(table)
+    for p in plan.releasing:
+        print_plan(p.plan, console)
+
+
+def print_plan(plan: Plan | SetPlan, console: Console) -> None:
+    if isinstance(plan, SetPlan):
+        print_set_plan(plan, console)
+        return
     # rich only here: `--json` needs none of it (and its syntax highlighter is slow to load).
     from rich.markup import escape
     from rich.syntax import Syntax

@@ -13,15 +13,16 @@ from release.journal import Journal, Summary, journals, release_lock, state_dir,
 from release.masking import register_env_secrets
 from release.notify import notify
 from release.ops.git import RemoteGit
-from release.ops.pypi import scratch_dir
+from release.outcome import target_reports
 from release.phases import validate as validation
 from release.phases.deploy import Push
+from release.pipeline import finishing_steps, pipeline
 from release.progress import Progress
-from release.push import _targets, finishing_steps, pipeline
 from release.record import ReleaseRecord
 from release.recovery import WorldRelease, last_release, package_names, rolled_back_since
 from release.report import Outcome, Report, StepReport
 from release.steps import Context, Step, rollback
+from release.transaction import make_context
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,9 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
     with release_lock(directory, loaded.config.name):
         summaries = [s for j in journals(directory) if (s := summarize(j))]
         chosen = _choose(summaries, options.to_version, loaded.config.name)
-        registries = validation.registries_from_env(loaded)
         found = ""
         if chosen is None:
-            world = _from_world(loaded, registries, options.to_version)
+            world = _from_world(loaded, validation.registries_from_env(loaded), options.to_version)
             if world is None:
                 return Report.quiet(
                     loaded.config.name,
@@ -82,25 +82,16 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
                 )
             found = _found(world)
             progress.info(found)
-            journal = Journal.create(directory, f"{stamp}-{world.record.tag}-from-world")
+            journal = Journal.create(directory, f"{stamp}-{world.record.key}-from-world")
             if not options.dry_run:
                 journal.write("release", record=world.record.to_dict(), recovered_from="world")
             chosen = Summary(journal, {"record": world.record.to_dict()}, (), (), None, None)
         record = ReleaseRecord.from_dict(chosen.header["record"])
-        if registries.problems:
-            raise UsageError(registries.problems)
-        ctx = Context(
-            record=record,
-            loaded=loaded,
-            git=RemoteGit(loaded.root),
-            journal=chosen.journal,
-            progress=progress,
-            scratch=scratch_dir(loaded.config.name),
-            artifacts_dir=directory / "artifacts" / record.tag,
-            indexes=registries.indexes,
-            npm=registries.npm,
+        ctx, problems = make_context(
+            loaded, record, chosen.journal, directory, progress, status="unknown"
         )
-        ctx.target_status = {t.name: "unknown" for t in record.targets}
+        if problems:
+            raise UsageError(problems)
         # Without a journal only what left the machine is undone: the clone is fresh.
         from_world = bool(found) or chosen.header.get("recovered_from") == "world"
         steps = list(finishing_steps(record, loaded) if from_world else pipeline(record, loaded))
@@ -120,9 +111,10 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
         chosen.journal.write(
             "outcome", outcome=outcome.value, action="; ".join(ctx.operator_actions)
         )
-        for target in record.targets:
-            if ctx.target_status[target.name] == "unknown":
-                ctx.target_status[target.name] = "not published"
+        for states in (ctx.target_status, *ctx.package_status.values()):
+            for name, state in states.items():
+                if state == "unknown":
+                    states[name] = "not published"
         report = Report(
             project=record.project,
             version=record.version,
@@ -139,9 +131,7 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
                 StepReport(s.name, s.phase.value, s.status.value, s.seconds, s.detail)
                 for s in ctx.records
             ],
-            targets=_targets(
-                [(t.name, t.kind, t.url, t.version) for t in record.targets], ctx.target_status
-            ),
+            targets=target_reports(record, ctx.target_status, ctx.package_status),
             journal=str(chosen.journal.path),
         )
         report.started = stamp
@@ -195,12 +185,17 @@ def _safe_done(step: Step, ctx: Context) -> bool:
 _CHANGES_NOTHING = ("preflight", "build", "twine check", "npm pack")
 
 
+def _base(step: Step) -> str:
+    """A step's own name, without the package it acted on."""
+    return str(getattr(step, "base", step.name))
+
+
 def _what(present: list[Step], ctx: Context) -> str:
     local = [
         s.name
         for s in reversed(present)
-        if s.name not in _CHANGES_NOTHING
-        and not s.name.startswith("verify ")
+        if _base(s) not in _CHANGES_NOTHING
+        and not _base(s).startswith("verify ")
         and not getattr(s, "leaves_machine", False)
     ]
     remote = list(ctx.undone_remotely)

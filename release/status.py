@@ -16,6 +16,7 @@ from release.journal import journals, state_dir, summarize
 from release.ops import npm
 from release.ops.git import RemoteGit
 from release.ops.pypi import published_files
+from release.packages import members
 from release.phases.validate import registries_from_env
 from release.plan import find_tags, read_version_files
 from release.recovery import NOT_VERIFIED, is_release_commit, last_release, package_names
@@ -125,10 +126,13 @@ def project_status(loaded: LoadedConfig, pool: ThreadPoolExecutor) -> ProjectSta
     status.tool_release = bool(tag and sha and is_release_commit(git, sha, tag))
     if status.tool_release and status.remote_reachable:
         status.drift += _unfinished(loaded, git, names)
-    found = journals(state_dir(loaded.root, cfg.name))
+    found = journals(state_dir(loaded.repository, loaded.parent or cfg.name))
     summary = summarize(found[-1]) if found else None
-    if summary:
-        status.journal_version = summary.header["record"]["version"]
+    record = summary.header["record"] if summary else {}
+    # A set's journal holds every package's record: a package shows its own.
+    record = next((p for p in record.get("packages", []) if p["project"] == cfg.name), record)
+    if summary and record.get("project") == cfg.name:
+        status.journal_version = record["version"]
         status.journal_state = summary.state
     status.drift += _drift(status, loaded)
     status.drift += _forge_drift(status, loaded, pool)
@@ -287,8 +291,12 @@ def _dist_tag_drift(
     ]
 
 
-def statuses(configs: list[LoadedConfig]) -> list[ProjectStatus]:
-    """Every project at once: registries and remotes are asked concurrently."""
+def statuses(configs: list[LoadedConfig], only: tuple[str, ...] = ()) -> list[ProjectStatus]:
+    """Every project (each package of a set) at once: registries and remotes are asked
+    concurrently. `only` narrows a set to the packages named."""
+    configs = [
+        m for c in configs for m in members(c) if not only or not c.is_set or m.config.name in only
+    ]
     with ThreadPoolExecutor(max_workers=16) as queries, ThreadPoolExecutor(max_workers=8) as outer:
         futures = [outer.submit(project_status, c, queries) for c in configs]
         return [f.result() for f in futures]

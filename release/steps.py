@@ -20,6 +20,7 @@ from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
 from release.journal import Journal
 from release.masking import mask
+from release.names import slug
 from release.ops.files import sha256
 from release.ops.git import RemoteGit
 from release.ops.npm import NpmRegistry
@@ -99,6 +100,12 @@ class Context:
     # What the rollback changed outside this machine, so the report says what really happened.
     undone_remotely: list[str] = field(default_factory=list)
     records: list[StepRecord] = field(default_factory=list)
+    # A release of several packages: each package's config, and its targets' states.
+    members: dict[str, LoadedConfig] = field(default_factory=dict)
+    package_status: dict[str, dict[str, str]] = field(default_factory=dict)
+    package_indexes: dict[str, dict[str, Index]] = field(default_factory=dict)
+    package_npm: dict[str, dict[str, NpmRegistry]] = field(default_factory=dict)
+    tree: Path | None = None  # where the release commit's tree is exported (shared)
 
     @property
     def root(self) -> Path:
@@ -142,16 +149,34 @@ class Context:
     def export_release(self) -> Path:
         """The release commit's exact tree in the scratch folder (no untracked files, no .git)."""
         assert self.record.release_sha
-        source = self.scratch / "source"
+        source = self.tree or self.scratch / "source"
         if not source.exists():
             self.git.export(self.record.release_sha, source)
-        return source
+        return source if self.record.path == "." else source / self.record.path
 
     def fresh_dir(self, name: str) -> Path:
         path = self.scratch / name
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
         return path
+
+    def package(self, name: str) -> Context:
+        """The view one package's steps act in: its record, config, targets and folders."""
+        from dataclasses import replace
+
+        record = self.record.member(name)
+        record.release_sha = self.record.release_sha  # one release commit for the set
+        return replace(
+            self,
+            record=record,
+            loaded=self.members[name],
+            scratch=self.scratch / "packages" / slug(name),
+            artifacts_dir=self.artifacts_dir / slug(name),
+            target_status=self.package_status.setdefault(name, {}),
+            indexes=self.package_indexes.get(name, {}),
+            npm=self.package_npm.get(name, {}),
+            tree=self.tree or self.scratch / "source",
+        )
 
     def verify_timeout(self, target: str) -> float:
         config = next(t for t in self.loaded.config.registries if t.name == target)
@@ -223,6 +248,21 @@ class Execution:
     error: BaseException | None = None
     rollback_complete: bool = True
     stopped_resumable: bool = False
+    finish_forward: bool = False  # stopped past a publish that cannot be taken back
+
+
+# Tries of a step failing past an irreversible publish, and the pause before each one.
+RETRIES = 2
+RETRY_PAUSE = 1.0
+
+
+def past_irreversible(done: list[Step], ctx: Context) -> bool:
+    """Whether a publish no rollback can take back (PyPI) is among the steps done."""
+    for step in done:
+        check = getattr(step, "irreversible", None)
+        if check is not None and step.point_of_no_return and check(ctx):
+            return True
+    return False
 
 
 @contextmanager
@@ -280,14 +320,11 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
                     return result
                 continue
             start = time.monotonic()
+            # Past a publish nothing can take back, the release finishes forward: a failing
+            # step is tried again (bounded) before the run stops resumable.
+            tries = 1 + (RETRIES if past_irreversible(done, ctx) else 0)
             try:
-                ctx.journal.write("start", step=step.name, phase=phase.value)
-                maybe_die(step.name)
-                if os.environ.get(FAIL_AT_ENV) == step.name:
-                    raise InjectedFailure(Problem(f"injected failure at {step.name}"))
-                with ctx.progress.step(step.name):
-                    details = step.apply(ctx)
-                maybe_die(f"{step.name}:after")
+                details = _apply(step, ctx, phase, tries)
             # The executor is the one place that must see every failure, to roll back.
             except BaseException as exc:
                 _fail(step, exc, time.monotonic() - start, ctx, done, result)
@@ -299,6 +336,27 @@ def execute(steps: tuple[Step, ...], ctx: Context, *, resume: bool = False) -> E
             ctx.records.append(StepRecord(step.name, step.phase, StepStatus.DONE, took))
             done.append(step)
     return result
+
+
+def _apply(step: Step, ctx: Context, phase: Phase, tries: int) -> dict[str, Any]:
+    """Apply the step, trying again up to `tries` times in all; the last failure is raised."""
+    for attempt in range(1, tries + 1):
+        try:
+            ctx.journal.write("start", step=step.name, phase=phase.value)
+            maybe_die(step.name)
+            if os.environ.get(FAIL_AT_ENV) == step.name:
+                raise InjectedFailure(Problem(f"injected failure at {step.name}"))
+            with ctx.progress.step(step.name):
+                details = step.apply(ctx)
+            maybe_die(f"{step.name}:after")
+            return details
+        except Exception as exc:
+            if attempt == tries or isinstance(exc, ArtifactConflict):
+                raise
+            ctx.journal.write("retry", step=step.name, error=mask(str(exc)))
+            ctx.progress.warn(f"{step.name} failed; trying again ({attempt}/{tries - 1})")
+            time.sleep(RETRY_PAUSE * attempt)
+    raise AssertionError("unreachable: the last try returns or raises")
 
 
 def _group(steps: tuple[Step, ...], index: int) -> tuple[Step, ...]:
@@ -387,7 +445,14 @@ def _stops_resumable(
 ) -> bool:
     """Past the point of no return, a registry that went away (every error says a retry
     may succeed) ends the run resumable: undoing a good release would help no one."""
-    if not errors or not all(getattr(e, "resumable", False) for e in errors):
+    if not errors or any(isinstance(e, ArtifactConflict) for e in errors):
+        return False
+    if past_irreversible(done, ctx):
+        # Undoing the rest would leave a split release behind the files no one can delete.
+        ctx.journal.write("stopped", step=step, reason="finish forward")
+        result.stopped_resumable = result.finish_forward = True
+        return True
+    if not all(getattr(e, "resumable", False) for e in errors):
         return False
     if not any(s.point_of_no_return for s in done):
         return False

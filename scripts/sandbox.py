@@ -850,6 +850,17 @@ def demo_dual_history(work: Path) -> None:
     commit(work, "fix: strip whitespace in names")
 
 
+def demo_mono_history(work: Path) -> None:
+    """demo-mono (three packages): a core feature the cli's range does not admit, an npm fix."""
+    core = work / "packages" / "core"
+    with (core / "src" / "demo_mono_core" / "__init__.py").open("a") as out:
+        out.write("\n\ndef shout(name: str) -> str:\n    return greet(name).upper()\n")
+    commit(work, "feat(demo-mono-core): shout(name) greets loudly")
+    js = work / "packages" / "js"
+    edit(js / "index.js", "${name}", "${String(name).trim()}")
+    commit(work, "fix: strip whitespace in names")
+
+
 @dataclass(frozen=True)
 class Example:
     """A bundled example project: its source, its sandbox repository and remote, its history."""
@@ -857,6 +868,7 @@ class Example:
     name: str
     manifests: tuple[str, ...]  # files the example must have (a clear error when missing)
     history: Callable[[Path], None]  # the commits after the initial import tagged v0.1.0
+    tags: tuple[str, ...] = ("v0.1.0",)  # the initial release's tags (a monorepo: one each)
 
     @property
     def source(self) -> Path:
@@ -913,21 +925,28 @@ class Example:
         say(f"{self.name} repository {rel(self.work)}:")
 
         commit(self.work, "chore: initial import")
-        git(["tag", "--annotate", "-m", "Release 0.1.0", "v0.1.0"], self.work)
-        say("  tag: v0.1.0")
+        for tag in self.tags:
+            git(["tag", "--annotate", "-m", "Release 0.1.0", tag], self.work)
+        say(f"  tag: {', '.join(self.tags)}")
 
         self.history(self.work)
 
         git(["remote", "add", "origin", self.remote_url], self.work)
-        git(["push", "--quiet", "--atomic", "origin", "main", "v0.1.0"], self.work)
+        git(["push", "--quiet", "--atomic", "origin", "main", *self.tags], self.work)
         git(["branch", "--quiet", "--set-upstream-to=origin/main", "main"], self.work)
-        say(f"  pushed main and v0.1.0 to {self.remote_url}")
+        say(f"  pushed main and {', '.join(self.tags)} to {self.remote_url}")
 
 
 EXAMPLE_PROJECTS = (
     Example("demo", ("pyproject.toml",), demo_history),
     Example("demo-npm", ("package.json",), demo_npm_history),
     Example("demo-dual", ("pyproject.toml", "package.json"), demo_dual_history),
+    Example(
+        "demo-mono",
+        ("packages/core/pyproject.toml", "packages/cli/pyproject.toml", "packages/js/package.json"),
+        demo_mono_history,
+        ("demo-mono-core-v0.1.0", "demo-mono-cli-v0.1.0", "@sandbox/demo-mono-js-v0.1.0"),
+    ),
 )
 
 

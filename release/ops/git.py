@@ -124,15 +124,18 @@ class Git:
         return self.out("rev-parse", "--verify", f"{ref}^{{commit}}")
 
     @contextmanager
-    def log(self, since: str | None, grep: str = "") -> Iterator[Iterator[LogEntry]]:
+    def log(
+        self, since: str | None, grep: str = "", paths: tuple[str, ...] = ()
+    ) -> Iterator[Iterator[LogEntry]]:
         """Stream the commits after `since` (all of history when None), newest first;
-        with `grep`, only those whose message matches it (case-insensitive regex).
+        with `grep`, only those whose message matches it (case-insensitive regex); with
+        `paths` (pathspecs relative to this folder), only those that touch them.
 
         One `git log` process; records are NUL-separated so any message text is safe.
         """
         rng = f"{since}..HEAD" if since else "HEAD"
         select = ["-i", "-E", f"--grep={grep}"] if grep else []
-        args = [*_BASE, "log", "-z", *select, "--format=%H%x1f%P%x1f%B", rng, "--"]
+        args = [*_BASE, "log", "-z", *select, "--format=%H%x1f%P%x1f%B", rng, "--", *paths]
         with stream_lines(args, cwd=self.root, separator="\0") as records:
             yield (_entry(r) for r in records if r)
 
@@ -185,15 +188,26 @@ class RemoteGit(Git):
         line = self.out("ls-remote", "--heads", remote, f"refs/heads/{branch}")
         return line.split()[0] if line else None
 
-    def push_atomic(self, remote: str, branch: str, tag: str) -> None:
+    def push_atomic(self, remote: str, branch: str, *tags: str) -> None:
+        """The branch and every tag in one atomic push: all of them land, or none does."""
         self.run(
             "push",
             "--atomic",
             "--porcelain",
             remote,
             f"refs/heads/{branch}:refs/heads/{branch}",
-            f"refs/tags/{tag}:refs/tags/{tag}",
+            *(f"refs/tags/{tag}:refs/tags/{tag}" for tag in tags),
         )
+
+    def remote_tags(self, remote: str, tags: list[str]) -> set[str]:
+        """Which of `tags` the remote has, in one round trip."""
+        if not tags:
+            return set()
+        lines = self.out("ls-remote", "--tags", remote, *(f"refs/tags/{t}" for t in tags))
+        return {
+            ref.removeprefix("refs/tags/")
+            for ref in (line.split()[-1] for line in lines.splitlines() if line.strip())
+        }
 
     def delete_remote_tag(self, remote: str, tag: str) -> None:
         self.run("push", "--porcelain", remote, f":refs/tags/{tag}")

@@ -32,9 +32,9 @@ class Commit:
     def apply(self, ctx: Context) -> dict[str, Any]:
         import git as gitpython  # loaded when a release commits: status and plans never need it
 
-        repo = gitpython.Repo(ctx.root)
+        repo = gitpython.Repo(ctx.git.root)
         written = [f.path for f in ctx.record.files if f.new is not None]
-        if ctx.record.version_command:
+        if ctx.record.version_command or any(p.version_command for p in ctx.record.packages):
             # The version command decides which files it touches: take what it changed.
             written += [d.a_path for d in repo.index.diff(None) if d.a_path]
         if written:
@@ -81,7 +81,7 @@ class Tag:
         assert ctx.record.release_sha
         import git as gitpython
 
-        repo = gitpython.Repo(ctx.root)
+        repo = gitpython.Repo(ctx.git.root)
         repo.create_tag(
             ctx.record.tag,
             ref=ctx.record.release_sha,

@@ -75,14 +75,14 @@ class Push:
     def done(self, ctx: Context) -> bool:
         r = ctx.record
         return (
-            ctx.git.remote_has_tag(r.remote, r.tag)
+            ctx.git.remote_tags(r.remote, r.tags) == set(r.tags)
             and ctx.git.remote_branch_sha(r.remote, r.branch) == r.release_sha
         )
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         r = ctx.record
         try:
-            ctx.git.push_atomic(r.remote, r.branch, r.tag)
+            ctx.git.push_atomic(r.remote, r.branch, *r.tags)
         except CommandError as exc:
             if not any(word in exc.output for word in _MOVED_ON):
                 raise
@@ -94,18 +94,19 @@ class Push:
                     f"git pull --rebase {r.remote} {r.branch}, then push again",
                 )
             ) from exc
-        return {"remote": r.remote, "branch": r.branch, "tag": r.tag}
+        return {"remote": r.remote, "branch": r.branch, "tags": r.tags}
 
     def undo(self, ctx: Context) -> str | None:
         """The post-push procedure: delete the remote tag, push a revert (never a force-push)."""
         r = ctx.record
         if r.release_sha is None:
             return None  # no release commit was ever made, so nothing was pushed
-        if ctx.git.remote_has_tag(r.remote, r.tag):
-            ctx.git.delete_remote_tag(r.remote, r.tag)
-            ctx.undone_remotely.append(f"the tag {r.tag} was deleted from {r.remote}")
-        if ctx.git.tag_target(r.tag) == r.release_sha:
-            ctx.git.delete_tag(r.tag)
+        for tag in sorted(ctx.git.remote_tags(r.remote, r.tags)):
+            ctx.git.delete_remote_tag(r.remote, tag)
+            ctx.undone_remotely.append(f"the tag {tag} was deleted from {r.remote}")
+        for tag in r.tags:
+            if ctx.git.tag_target(tag) == r.release_sha:
+                ctx.git.delete_tag(tag)
         remote_tip = ctx.git.fetch(r.remote, r.branch)
         if remote_tip is None or not ctx.git.is_ancestor(r.release_sha, remote_tip):
             return None  # the release commit never reached the branch

@@ -41,8 +41,17 @@ class _Outcome:
     empty: bool = False  # the gate had nothing to check, and says so rather than "passed"
 
 
+# Gates about the repository as a whole: a set of packages runs them once.
+REPOSITORY_GATES = ("branch", "secrets", "credential_files")
+
+
 def run_gates(
-    plan: Plan, loaded: LoadedConfig, skips: dict[str, str], progress: Progress
+    plan: Plan,
+    loaded: LoadedConfig,
+    skips: dict[str, str],
+    progress: Progress,
+    *,
+    repository: bool = True,
 ) -> tuple[list[GateResult], list[Problem]]:
     """Run every enabled gate; a skip needs the gate to be skippable and a reason."""
     cfg = loaded.config
@@ -131,6 +140,8 @@ def run_gates(
     results: list[GateResult] = []
     problems: list[Problem] = []
     for name, enabled, skippable, why, gate_check in builtin:
+        if not repository and name in REPOSITORY_GATES:
+            continue
         if not enabled:
             results.append(GateResult(name, "off", "disabled in [gates]", why))
             continue

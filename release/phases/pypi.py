@@ -91,6 +91,11 @@ class Build:
         return None
 
 
+def irreversible(target: object) -> bool:
+    """A publish to this target cannot be undone (PyPI keeps every file name forever)."""
+    return isinstance(target, PypiTarget) and target.keeps_uploads
+
+
 def _pypi_version(ctx: Context) -> str:
     """The version PyPI-compatible targets get (PEP 440 spelling of the release)."""
     return next(t.version for t in ctx.record.targets if t.kind == KIND)
@@ -121,6 +126,9 @@ class Publish(TargetStep):
     verb: ClassVar[str] = "publish"
     leaves_machine: bool = True
     point_of_no_return: bool = True
+
+    def irreversible(self, ctx: Context) -> bool:
+        return irreversible(next(t for t in ctx.loaded.config.targets if t.name == self.target))
 
     def done(self, ctx: Context) -> bool:
         """Done only when every artifact is on the index with the same sha256."""
@@ -168,9 +176,15 @@ class Publish(TargetStep):
         project = ctx.record.distribution
         if not has_version(index, project, version):
             return None
-        if any(host in index.upload_url for host in PYPI_UPLOAD_HOSTS):
+        if self.irreversible(ctx):
             ctx.target_status[self.target] = "burned"
             following = Version.parse(version).bump(Bump.PATCH).pep440()
+            if not any(host in index.upload_url for host in PYPI_UPLOAD_HOSTS):
+                return (
+                    f"{self.target} keeps {project} {version} (deletable = false): withdraw "
+                    f"it there as its rules allow, then release {following} "
+                    "(release push --bump patch)"
+                )
             return (
                 f"PyPI never accepts {project} {version} again (burned): yank it at "
                 f"https://pypi.org/manage/project/{project}/release/{version}/ "

@@ -90,12 +90,18 @@ def validate(
     names: tuple[str, str],
     skips: dict[str, str],
     progress: Progress,
+    *,
+    repository: bool = True,
 ) -> tuple[list[Problem], list[GateResult]]:
-    """All phase-1 problems and the gates' results; no problem means the release may start."""
+    """All phase-1 problems and the gates' results; no problem means the release may start.
+
+    Without `repository`, the checks of the repository as a whole (a clean tree, the remote,
+    the branch, secrets) are left out: a set of packages runs them once, for its first.
+    """
     problems: list[Problem] = []
     checks: list[tuple[str, Callable[[], list[Problem]]]] = [
-        ("repository", lambda: _repository(plan, loaded, git)),
-        ("remote", lambda: _remote(plan, loaded, git)),
+        ("repository", lambda: _repository(plan, loaded, git, whole=repository)),
+        ("remote", lambda: _remote(plan, loaded, git, whole=repository)),
         ("targets", lambda: _targets(plan, registries, names)),
         ("forges", lambda: validate_forges(plan, loaded)),
     ]
@@ -105,16 +111,26 @@ def validate(
         for problem in found:
             progress.error(problem.what)
         problems += found
-    results, failed = run_gates(plan, loaded, skips, progress)
+    results, failed = run_gates(plan, loaded, skips, progress, repository=repository)
     for problem in failed:
         progress.error(problem.what)
     return problems + failed, results
 
 
-def _repository(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
+def _repository(plan: Plan, loaded: LoadedConfig, git: RemoteGit, whole: bool) -> list[Problem]:
     problems: list[Problem] = []
     if plan.next_version and (missing := missing_changelog_entry(loaded, plan.next_version)):
         problems.append(missing)
+    if plan.tag and git.has_tag(plan.tag):
+        problems.append(
+            Problem(
+                f"tag {plan.tag} already exists locally",
+                "tags",
+                f"a leftover? delete it (git tag -d {plan.tag}); else release another version",
+            )
+        )
+    if not whole:
+        return problems
     if git.branch() is None:
         # Which branches may release is a gate; that a release needs a branch is not.
         problems.append(
@@ -136,7 +152,9 @@ def _repository(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Proble
                 "commit or stash them (git stash -u) so the release commit holds only the release",
             )
         )
-    in_the_way = sorted(f.path for f in plan.files if f.path in untracked)
+    # git status names files from the repository's top, a package's plan from its folder.
+    prefix = "" if loaded.subdir == "." else f"{loaded.subdir}/"
+    in_the_way = sorted(f.path for f in plan.files if prefix + f.path in untracked)
     if in_the_way:
         problems.append(
             Problem(
@@ -145,19 +163,21 @@ def _repository(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Proble
                 "commit them, or move them out of the way",
             )
         )
-    if plan.tag and git.has_tag(plan.tag):
-        problems.append(
-            Problem(
-                f"tag {plan.tag} already exists locally",
-                "tags",
-                f"a leftover? delete it (git tag -d {plan.tag}); else release another version",
-            )
-        )
     return problems
 
 
-def _remote(plan: Plan, loaded: LoadedConfig, git: RemoteGit) -> list[Problem]:
+def _remote(plan: Plan, loaded: LoadedConfig, git: RemoteGit, whole: bool) -> list[Problem]:
     remote = plan.remote
+    if not whole:
+        if plan.tag and git.remote_url(remote) and git.remote_has_tag(remote, plan.tag):
+            return [
+                Problem(
+                    f"tag {plan.tag} already exists on {remote!r}",
+                    "remote",
+                    "this version was released before; release the next one",
+                )
+            ]
+        return []
     if git.remote_url(remote) is None:
         return [
             Problem(

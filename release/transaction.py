@@ -1,0 +1,98 @@
+"""What a release needs around its steps, for one package or a set: the context with each
+package's registries, and the set's plan checked as one before anything changes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from release.config import LoadedConfig
+from release.errors import Problem
+from release.journal import Journal
+from release.ops.git import RemoteGit
+from release.ops.pypi import scratch_dir
+from release.packages import members
+from release.phases import validate as validation
+from release.phases.gates import GateResult
+from release.progress import Progress
+from release.record import ReleaseRecord
+from release.recovery import package_names
+from release.setplan import SetPlan
+from release.steps import Context
+
+
+def make_context(
+    loaded: LoadedConfig,
+    record: ReleaseRecord,
+    journal: Journal,
+    directory: Path,
+    progress: Progress,
+    status: str = "pending",
+) -> tuple[Context, list[Problem]]:
+    """The steps' shared context; and the credentials problems of every package's targets."""
+    registries = validation.registries_from_env(loaded)
+    problems = list(registries.problems)
+    ctx = Context(
+        record=record,
+        loaded=loaded,
+        git=RemoteGit(loaded.root),
+        journal=journal,
+        progress=progress,
+        scratch=scratch_dir(loaded.config.name),
+        artifacts_dir=directory / "artifacts" / record.key,
+        indexes=registries.indexes,
+        npm=registries.npm,
+    )
+    ctx.target_status = {t.name: status for t in record.targets}
+    if record.packages:
+        configs = {m.config.name: m for m in members(loaded)}
+        for member in record.packages:
+            config = configs[member.project]
+            found = validation.registries_from_env(config)
+            problems += [p for p in found.problems if p not in problems]
+            ctx.members[member.project] = config
+            ctx.package_indexes[member.project] = found.indexes
+            ctx.package_npm[member.project] = found.npm
+            ctx.package_status[member.project] = {t.name: status for t in member.targets}
+    return ctx, problems
+
+
+def validate_set(
+    plan: SetPlan,
+    branch: str,
+    git: RemoteGit,
+    skips: dict[str, str],
+    progress: Progress,
+) -> tuple[list[Problem], list[GateResult], list[ReleaseRecord]]:
+    """Every releasing package checked as in a release of one; the repository's own checks
+    (clean tree, remote, branch, secrets) once. The packages' records, in release order."""
+    problems: list[Problem] = []
+    gates: list[GateResult] = []
+    records: list[ReleaseRecord] = []
+    for index, package in enumerate(plan.releasing):
+        member_plan = replace(package.plan, branch=branch)
+        registries = validation.registries_from_env(package.loaded)
+        problems += [p for p in registries.problems if p not in problems]
+        names = package_names(package.loaded)
+        progress.info(f"checking {package.name}")
+        found, results = validation.validate(
+            member_plan,
+            package.loaded,
+            git,
+            registries,
+            names,
+            skips,
+            progress,
+            repository=index == 0,
+        )
+        problems += [_named(p, package.name) for p in found]
+        gates += [replace(g, name=f"{g.name} [{package.name}]") for g in results]
+        record = ReleaseRecord.from_plan(member_plan, *names)
+        record.path = package.path
+        record.depends_on = [d for d in package.depends_on if d in {p.name for p in plan.releasing}]
+        records.append(record)
+    return problems, gates, records
+
+
+def _named(problem: Problem, package: str) -> Problem:
+    return replace(problem, what=f"{package}: {problem.what}")
