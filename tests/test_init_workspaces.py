@@ -3,7 +3,9 @@ one [[packages]] entry each, with the tag spelling each package's own tags use."
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -34,19 +36,44 @@ def configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-def init(root: Path, configs: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What init writes for `root`: the config text parsed, and the packages by name."""
-    files, _ = init_files(root, configs, None)
-    config = tomllib.loads(files[next(iter(files))])
+def init(
+    root: Path, configs: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run init in-process; the config parsed, its packages by name. What init wrote must
+    load (init checks) and plan (`config check` builds the plan)."""
+    for old in configs.iterdir():
+        old.unlink()
+    before = untouched(root)
+    code = main(["init", "--path", str(root), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert untouched(root) == before  # nothing written into the repository
+    written = json.loads(out)["config"]
+    assert main(["config", "check", written, "--json"]) == 0, capsys.readouterr().out
+    capsys.readouterr()
+    config = tomllib.loads(Path(written).read_text())
     return config, {p["name"]: p for p in config.get("packages", [])}
 
 
-def untouched(repo: Repo) -> tuple[dict[str, str], str]:
-    return repo.snapshot(), repo.git("for-each-ref", "--format=%(refname) %(objectname)")
+def untouched(root: Path) -> tuple[dict[str, str], str]:
+    """Every file of the work tree and .git, digested, and every ref."""
+    files = {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+    refs = subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname) %(objectname)"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return files, refs
 
 
 def test_npm_workspaces_with_a_workspace_dependency_and_changesets_tags(
-    tmp_path: Path, configs: Path
+    tmp_path: Path, configs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = Repo(tmp_path / "shop")
     cli_deps = {"dependencies": {"@shop/core": "workspace:^"}, "scripts": {"test": "node t.js"}}
@@ -62,9 +89,7 @@ def test_npm_workspaces_with_a_workspace_dependency_and_changesets_tags(
     )
     repo.tag("@shop/core@1.2.0")
     repo.tag("@shop/cli@0.3.0")
-    before = untouched(repo)
-    config, packages = init(repo.root, configs)
-    assert untouched(repo) == before
+    config, packages = init(repo.root, configs, capsys)
     assert config["name"] == "shop" and config["branch"] == "main"
     assert config["tag_format"] == "{name}@{version}"  # shared: written once
     assert list(packages) == ["@shop/cli", "@shop/core"]
@@ -79,9 +104,18 @@ def test_npm_workspaces_with_a_workspace_dependency_and_changesets_tags(
     assert "# depends on @shop/core (its manifest says so)" in text
     assert "# 2 packages found from package.json workspaces" in text
 
+    # What init wrote plans as a set: a fix in core releases core alone
+    # (`workspace:^` still admits 1.2.1, so cli does not follow).
+    written = configs / "shop.toml"
+    repo.commit("fix: core rounding", {"packages/core/index.js": "module.exports = 1;\n"})
+    assert main(["plan", "--config", str(written), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    releasing = {p["project"]: p["tag"] for p in plan["packages"] if not p["nothing_to_release"]}
+    assert releasing == {"@shop/core": "@shop/core@1.2.1"}
+
 
 def test_pnpm_globs_with_exclusions_deep_members_and_a_private_app(
-    tmp_path: Path, configs: Path
+    tmp_path: Path, configs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = Repo(tmp_path / "pnpmrepo")
     repo.commit(
@@ -99,7 +133,7 @@ def test_pnpm_globs_with_exclusions_deep_members_and_a_private_app(
         },
     )
     repo.tag("liba-v2.1.0")
-    config, packages = init(repo.root, configs)
+    config, packages = init(repo.root, configs, capsys)
     assert list(packages) == ["liba", "libb"]
     assert packages["libb"]["path"] == "libs/nested/libb"
     assert config["tag_format"] == "{name}-v{version}"
@@ -111,7 +145,9 @@ def test_pnpm_globs_with_exclusions_deep_members_and_a_private_app(
     )
 
 
-def test_uv_workspace_root_member_exclude_and_slash_tags(tmp_path: Path, configs: Path) -> None:
+def test_uv_workspace_root_member_exclude_and_slash_tags(
+    tmp_path: Path, configs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo = Repo(tmp_path / "uvrepo")
     towncrier = '[tool.towncrier]\ndirectory = "changes"\nfilename = "CHANGES.md"\n'
     repo.commit(
@@ -130,7 +166,7 @@ def test_uv_workspace_root_member_exclude_and_slash_tags(tmp_path: Path, configs
     )
     repo.tag("shop-core/v2.0.0")
     repo.tag("shop-core/v1.0.0", "HEAD")
-    config, packages = init(repo.root, configs)
+    config, packages = init(repo.root, configs, capsys)
     assert list(packages) == ["shop", "shop_cli", "shop-core"]  # uv: the root is a member
     assert packages["shop"]["path"] == "."
     core = packages["shop-core"]
@@ -152,7 +188,9 @@ def test_uv_workspace_root_member_exclude_and_slash_tags(tmp_path: Path, configs
     assert versions == {"shop": "1.0.0", "shop_cli": "0.7.0", "shop-core": "2.0.0"}
 
 
-def test_plain_folders_python_and_npm_mixed(tmp_path: Path, configs: Path) -> None:
+def test_plain_folders_python_and_npm_mixed(
+    tmp_path: Path, configs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo = Repo(tmp_path / "mixed")
     repo.commit(
         "chore: init",
@@ -169,7 +207,7 @@ def test_plain_folders_python_and_npm_mixed(tmp_path: Path, configs: Path) -> No
         },
     )
     repo.tag("alpha-v0.4.0")
-    config, packages = init(repo.root, configs)
+    config, packages = init(repo.root, configs, capsys)
     assert sorted(packages) == ["alpha", "widget"]
     assert packages["alpha"]["path"] == "python/alpha"
     assert packages["widget"]["targets"][0]["kind"] == "npm"
@@ -234,15 +272,17 @@ def test_a_glob_leading_outside_or_a_broken_declaration_is_refused(
     repo.commit("chore: init", files)
     (tmp_path / "neighbour").mkdir()
     (tmp_path / "neighbour" / "package.json").write_text(package_json("neighbour"))
-    before = untouched(repo)
+    before = untouched(repo.root)
     assert main(["init", "--path", str(repo.root)]) == 2
     err = capsys.readouterr().err
     assert said in err and "fix:" in err and "Traceback" not in err
     assert list(configs.iterdir()) == []
-    assert untouched(repo) == before
+    assert untouched(repo.root) == before
 
 
-def test_a_symlinked_member_is_skipped_with_a_note(tmp_path: Path, configs: Path) -> None:
+def test_a_symlinked_member_is_skipped_with_a_note(
+    tmp_path: Path, configs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "package.json").write_text(package_json("stolen"))
@@ -259,7 +299,7 @@ def test_a_symlinked_member_is_skipped_with_a_note(tmp_path: Path, configs: Path
     (repo.root / "package.json").write_text(
         json.dumps({"private": True, "workspaces": ["packages/*", "vendor/*"]})
     )
-    _, packages = init(repo.root, configs)
+    _, packages = init(repo.root, configs, capsys)
     assert list(packages) == ["real"]
     workspace = find_packages(repo.root)
     assert workspace is not None
