@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 
 from release.errors import Problem, RepositoryError
 from release.inference import read_json, read_toml
+from release.names import package_problem
 from release.paths import relative_problem
 
 # Folders no package lives in: tools' caches and outputs, and the tests, samples and docs
@@ -68,7 +69,7 @@ def find_packages(root: Path) -> Workspace | None:
         if _is_package(root):
             return None
         folders = {f: "a package manifest in a plain folder" for f in _scan(root, notes)}
-        source = f"plain folders holding a manifest (up to depth {PLAIN_DEPTH})"
+        source = f"plain folders holding a manifest, up to {PLAIN_DEPTH} deep"
     members: dict[str, Member] = {}
     for folder, why in folders.items():
         member = _member(root, folder, why, notes)
@@ -279,6 +280,9 @@ def _member(root: Path, rel: str, why: str, notes: list[str]) -> Member | None:
             names.append(str(package["name"]))
             versions += [str(package["version"])] if "version" in package else []
     if not kinds:
+        return None
+    if problem := package_problem(names[0]):
+        notes.append(f"{rel}: {problem} a registry would take: skipped")
         return None
     return Member(names[0], rel, tuple(kinds), versions[0] if versions else None, why)
 

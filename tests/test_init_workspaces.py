@@ -130,6 +130,7 @@ def test_pnpm_globs_with_exclusions_deep_members_and_a_private_app(
             "libs/internal/libc/package.json": package_json("libc"),
             "libs/liba/node_modules/dep/package.json": package_json("dep"),
             "libs/nested/copy/package.json": package_json("liba"),  # a second "liba"
+            "libs/odd/package.json": package_json("not a name\n[x]"),
         },
     )
     repo.tag("liba-v2.1.0")
@@ -142,6 +143,7 @@ def test_pnpm_globs_with_exclusions_deep_members_and_a_private_app(
     assert workspace.notes == (
         "apps/web/package.json is private (never published): no npm package",
         "libs/nested/copy is also named liba (as libs/liba): skipped",
+        "libs/odd: 'not a name\\n[x]' is not a package name a registry would take: skipped",
     )
 
 
