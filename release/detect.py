@@ -124,8 +124,13 @@ def monorepo_text(repo: Monorepo, name: str, path: str) -> str:
 
 def infer_config_text(root: Path) -> str:
     """The TOML config a user could save for the repository at `root` (for `plan --path`)."""
-    found = infer(root)
     header = f"# Inferred from {root.resolve()}; save as configs/projects/NAME.toml and adjust.\n"
+    workspace = find_packages(root)
+    if workspace is not None:
+        repo = infer_monorepo(root, workspace)
+        name = str(repo.name.value).split("/")[-1].lstrip("@")
+        return header + monorepo_text(repo, name, str(root.resolve()))
+    found = infer(root)
     name = str(found.name.value)
     return header + config_text(found, name, str(root.resolve()))
 

@@ -220,6 +220,13 @@ def test_plain_folders_python_and_npm_mixed(
     assert workspace.notes == (
         "tools/private/package.json is private (never published): no npm package",
     )
+    # `plan --path` infers the same set, no config saved: alpha is released as tagged,
+    # widget's first release is the version in its package.json.
+    assert main(["plan", "--path", str(repo.root), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert "[[packages]]" in plan["inferred_config"]
+    versions = {p["project"]: (p["current_version"], p["next_version"]) for p in plan["packages"]}
+    assert versions == {"alpha": ("0.4.0", None), "widget": ("3.0.0", "3.0.0")}
 
 
 def test_a_single_package_repository_is_not_a_monorepo(
