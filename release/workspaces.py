@@ -10,11 +10,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from release.errors import Problem, RepositoryError
+from release.errors import Problem, ReleaseError, RepositoryError
 from release.inference import read_json, read_toml
+from release.manifests import npm_entries, python_entries
 from release.names import package_problem
 from release.paths import relative_problem
 
@@ -25,7 +25,6 @@ SKIPPED_PREFIXES = ("test", "example")
 PLAIN_DEPTH = 3
 # `**` in a workspace glob walks at most this deep: a huge tree cannot stall init.
 GLOB_DEPTH = 8
-_NPM_DEPENDENCIES = ("dependencies", "peerDependencies", "optionalDependencies")
 
 
 @dataclass(frozen=True)
@@ -299,21 +298,17 @@ def _with_requires(root: Path, members: list[Member]) -> tuple[Member, ...]:
 
 
 def _dependencies(folder: Path) -> set[str]:
+    """The names a member's manifests depend on, read as the release's dependents are."""
     names: set[str] = set()
-    project = (read_toml(folder / "pyproject.toml") or {}).get("project", {})
-    optional = project.get("optional-dependencies", {})
-    lines = list(project.get("dependencies", []))
-    for extra in optional.values() if isinstance(optional, dict) else ():
-        lines += list(extra)
-    for line in lines:
-        try:
-            names.add(_key(Requirement(str(line)).name))
-        except InvalidRequirement:
+    readers = (("pyproject.toml", python_entries), ("package.json", npm_entries))
+    for manifest, entries in readers:
+        path = folder / manifest
+        if not path.is_file():
             continue
-    package = read_json(folder / "package.json") or {}
-    for field in _NPM_DEPENDENCIES:
-        table = package.get(field, {})
-        names |= {_key(n) for n in table} if isinstance(table, dict) else set()
+        try:
+            names |= {_key(e.name) for e in entries(path.read_text("utf-8"), manifest)}
+        except (ReleaseError, UnicodeDecodeError):
+            continue  # a manifest the plan cannot read: the plan names the problem
     return names
 
 
