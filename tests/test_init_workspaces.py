@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
@@ -386,3 +387,31 @@ def test_yarn_packages_object_scaffold_per_package_and_the_json_answer(
     assert any(
         item.startswith("test command:") and "(one, two)" in item for item in answer["not_inferred"]
     )
+
+
+def test_the_bundled_monorepo_example_is_read_as_its_config_says(
+    tmp_path: Path, configs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = Path(__file__).parent.parent / "examples" / "demo-mono"
+    repo = Repo(tmp_path / "demo-mono")
+    shutil.copytree(example, repo.root, dirs_exist_ok=True)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "chore: init")
+    assert main(["init", "--path", str(repo.root), "--ci"]) == 0
+    out = capsys.readouterr().out
+    # The table: every package with its path, kind, version and tag format.
+    assert "3 packages in" in out and "@sandbox/demo-mono-js" in out
+    assert "packages/core" in out and "0.1.0" in out and "{name}-v{version}" in out
+    written = tomllib.loads((configs / "demo-mono.toml").read_text())
+    by_hand = tomllib.loads(
+        (Path(__file__).parent.parent / "configs" / "projects" / "demo-mono.toml").read_text()
+    )
+
+    def shape(config: dict[str, Any]) -> dict[str, tuple[str, list[str], list[str]]]:
+        return {
+            p["name"]: (p["path"], p["version"]["files"], [t["kind"] for t in p["targets"]])
+            for p in config["packages"]
+        }
+
+    assert shape(written) == shape(by_hand)
+    assert written["tag_format"] == by_hand["tag_format"]
