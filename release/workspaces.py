@@ -25,6 +25,7 @@ SKIPPED_PREFIXES = ("test", "example")
 PLAIN_DEPTH = 3
 # `**` in a workspace glob walks at most this deep: a huge tree cannot stall init.
 GLOB_DEPTH = 8
+GLOB_LIMIT = 5000  # folders one glob may name: beyond, a glob too wide to be meant
 
 
 @dataclass(frozen=True)
@@ -132,42 +133,50 @@ def _globs(value: Any, where: str) -> list[str]:
 def _expand_all(root: Path, source: str, patterns: list[str], notes: list[str]) -> list[str]:
     included = [p for p in patterns if not p.startswith("!")]
     excluded = [p[1:] for p in patterns if p.startswith("!")]
-    folders: list[str] = []
+    folders: dict[str, None] = {}
     for pattern in included:
-        for folder in _expand(root, pattern):
+        for folder in _expand(root, pattern, source):
             rel = folder.relative_to(root).as_posix()
             if rel == "." or rel in folders or any(_matches(rel, x) for x in excluded):
                 continue
             if folder.is_symlink() or not folder.resolve().is_relative_to(root.resolve()):
                 notes.append(f"{rel} ({source}) is a symbolic link: skipped")
                 continue
-            folders.append(rel)
-    return folders
+            folders[rel] = None
+    return list(folders)
 
 
-def _expand(root: Path, pattern: str) -> list[Path]:
+def _expand(root: Path, pattern: str, source: str) -> list[Path]:
     """The folders a workspace glob names, walked without following any symbolic link."""
     current = [root]
     for part in _parts(pattern):
-        found: list[Path] = []
+        found: dict[Path, None] = {}
         for folder in current:
             if folder.is_symlink():
-                found.append(folder)  # never entered: carried to the end to be reported
+                found[folder] = None  # never entered: carried to the end to be reported
             elif part == "**":
-                found += [folder, *_descendants(folder, GLOB_DEPTH)]
+                found.update(dict.fromkeys([folder, *_descendants(folder, GLOB_DEPTH)]))
             else:
                 hidden = part.startswith(".")
-                found += [
-                    child
-                    for child in _children(folder)
-                    if fnmatchcase(child.name, part) and (hidden or not child.name.startswith("."))
-                ]
-        current = list(dict.fromkeys(found))
+                for child in _children(folder):
+                    if fnmatchcase(child.name, part) and (hidden or not child.name.startswith(".")):
+                        found[child] = None
+            if len(found) > GLOB_LIMIT:
+                raise RepositoryError(
+                    Problem(
+                        f"the workspace glob {pattern!r} names more than {GLOB_LIMIT} folders",
+                        source,
+                        "name the package folders more narrowly, e.g. 'packages/*'",
+                    )
+                )
+        current = list(found)
     return current
 
 
 def _parts(pattern: str) -> list[str]:
-    return [p for p in PurePosixPath(pattern.rstrip("/")).parts if p != "."]
+    parts = [p for p in PurePosixPath(pattern.rstrip("/")).parts if p != "."]
+    # `**/**` is `**`: kept apart, each would walk the tree again from every folder found.
+    return [p for i, p in enumerate(parts) if not (p == "**" and parts[i - 1 : i] == ["**"])]
 
 
 def _matches(rel: str, pattern: str) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from gitrepo import Repo
 
+from release import workspaces
 from release.cli import main
 from release.detect import init_files
 from release.initreport import init_json
@@ -415,3 +416,23 @@ def test_the_bundled_monorepo_example_is_read_as_its_config_says(
 
     assert shape(written) == shape(by_hand)
     assert written["tag_format"] == by_hand["tag_format"]
+
+
+def test_a_glob_naming_too_many_folders_is_refused(
+    tmp_path: Path,
+    configs: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workspaces, "GLOB_LIMIT", 5)  # the real bound is 5000 folders
+    repo = Repo(tmp_path / "wide")
+    files = {f"d{i}/e/package.json": package_json(f"p{i}") for i in range(4)}
+    files["pnpm-workspace.yaml"] = "packages:\n  - '**/**/**'\n"
+    repo.commit("chore: init", files)
+    assert main(["init", "--path", str(repo.root)]) == 2
+    err = capsys.readouterr().err
+    assert "the workspace glob '**/**/**' names more than 5 folders" in err
+    assert list(configs.iterdir()) == []
+    monkeypatch.setattr(workspaces, "GLOB_LIMIT", 9)  # root, d0..d3, their e: 9 folders
+    workspace = workspaces.find_packages(repo.root)
+    assert workspace is not None and len(workspace.members) == 4
