@@ -72,13 +72,13 @@ def _body(found: Inference, table: str) -> list[str]:
     if found.calver.value:
         lines.append(_line("calver", found.calver.value, found.calver.why))
     changelog = dict(found.changelog.value)
-    lines += ["", f"[{table}changelog]  # {found.changelog.why}"]
+    lines += ["", f"[{table}changelog]  # {_oneline(found.changelog.why)}"]
     lines += [_line(k, v) for k, v in changelog.items()]
     if found.test.value:
         lines += ["", f"[{table}commands]", _line("test", found.test.value, found.test.why)]
     for target in found.targets.value:
         entry = {**(PYPI if target["kind"] == "pypi" else NPM), **target}
-        lines += ["", f"[[{table}targets]]  # " + found.targets.why]
+        lines += ["", f"[[{table}targets]]  # " + _oneline(found.targets.why)]
         lines += [_line(k, v) for k, v in entry.items()]
     return lines
 

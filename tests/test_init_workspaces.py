@@ -436,3 +436,20 @@ def test_a_glob_naming_too_many_folders_is_refused(
     monkeypatch.setattr(workspaces, "GLOB_LIMIT", 9)  # root, d0..d3, their e: 9 folders
     workspace = workspaces.find_packages(repo.root)
     assert workspace is not None and len(workspace.members) == 4
+
+
+def test_names_from_the_repository_cannot_break_out_of_a_comment(
+    tmp_path: Path, configs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path / "hostile")
+    towncrier = '[tool.towncrier]\ndirectory = "news\\nin_all = false"\n'
+    repo.commit(
+        "chore: init",
+        {
+            "pkgs/a/pyproject.toml": pyproject("a", extra=towncrier),
+            "pkgs/b\nin_all = false/package.json": package_json("b", private=True),
+        },
+    )
+    config, packages = init(repo.root, configs, capsys)
+    assert "in_all" not in config and list(packages) == ["a"]
+    assert packages["a"]["changelog"]["fragments"] == "news\nin_all = false"  # a value, quoted
