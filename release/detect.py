@@ -62,7 +62,7 @@ def config_text(found: Inference, name: str, path: str) -> str:
     return "\n".join(lines + _body(found, "")) + "\n"
 
 
-def _body(found: Inference, table: str) -> list[str]:
+def _body(found: Inference, table: str, targets: bool = True) -> list[str]:
     """A package's own tables (version, changelog, commands, targets) under `table`."""
     lines = ["", f"[{table}version]"]
     files = found.version_files
@@ -76,9 +76,16 @@ def _body(found: Inference, table: str) -> list[str]:
     lines += [_line(k, v) for k, v in changelog.items()]
     if found.test.value:
         lines += ["", f"[{table}commands]", _line("test", found.test.value, found.test.why)]
-    for target in found.targets.value:
+    if targets:
+        lines += _targets(found.targets.value, table, found.targets.why)
+    return lines
+
+
+def _targets(targets: list[dict[str, Any]], table: str, why: str) -> list[str]:
+    lines = []
+    for target in targets:
         entry = {**(PYPI if target["kind"] == "pypi" else NPM), **target}
-        lines += ["", f"[[{table}targets]]  # " + _oneline(found.targets.why)]
+        lines += ["", f"[[{table}targets]]  # " + _oneline(why)]
         lines += [_line(k, v) for k, v in entry.items()]
     return lines
 
@@ -109,6 +116,14 @@ def monorepo_text(repo: Monorepo, name: str, path: str) -> str:
     lines.append(_line("tag_format", shared, why))
     lines.append(f"# {len(repo.packages)} packages found from {repo.source}")
     lines += [f"# {_oneline(note)}" for note in repo.notes]
+    # The same targets for every package are written once: the registry and its credentials
+    # are then edited in one place (a package's own `targets` would replace them).
+    first = repo.packages[0].found.targets
+    shared_targets = len(repo.packages) > 1 and all(
+        p.found.targets.value == first.value for p in repo.packages
+    )
+    if shared_targets:
+        lines += _targets(first.value, "", f"every package: {first.why}")
     for package in repo.packages:
         member = package.member
         lines += ["", "[[packages]]", _line("name", member.name, _kind(member.kinds))]
@@ -118,7 +133,7 @@ def monorepo_text(repo: Monorepo, name: str, path: str) -> str:
         if member.requires:
             needs = _oneline(", ".join(member.requires))
             lines.append(f"# depends on {needs} (its manifest says so)")
-        lines += _body(package.found, "packages.")
+        lines += _body(package.found, "packages.", targets=not shared_targets)
     return "\n".join(lines) + "\n"
 
 

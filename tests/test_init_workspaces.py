@@ -101,7 +101,9 @@ def test_npm_workspaces_with_a_workspace_dependency_and_changesets_tags(
     assert core["version"] == {"files": ["package.json:version"]}
     assert core["changelog"] == {"mode": "check", "file": "CHANGELOG.md"}  # its own folder's
     assert cli["commands"] == {"test": "npm test"}
-    assert [(t["kind"], t["access"]) for t in core["targets"]] == [("npm", "public")]
+    # The same target for both: written once at the top, where its credentials are edited.
+    assert "targets" not in core and "targets" not in cli
+    assert [(t["kind"], t["access"]) for t in config["targets"]] == [("npm", "public")]
     text = next(iter(init_files(repo.root, configs, None)[0].values()))
     assert "# depends on @shop/core (its manifest says so)" in text
     assert "# 2 packages found from package.json workspaces" in text
@@ -178,7 +180,7 @@ def test_uv_workspace_root_member_exclude_and_slash_tags(
     assert config["tag_format"] == "{name}-v{version}"  # the other two have no tags yet
     assert core["version"]["files"] == ["pyproject.toml:project.version"]
     assert core["changelog"] == {"mode": "generate", "file": "CHANGES.md", "fragments": "changes"}
-    assert [t["kind"] for t in core["targets"]] == ["pypi"]
+    assert [t["kind"] for t in config["targets"]] == ["pypi"]
     workspace = find_packages(repo.root)
     assert workspace is not None
     cli = next(m for m in workspace.members if m.name == "shop_cli")
@@ -214,6 +216,7 @@ def test_plain_folders_python_and_npm_mixed(
     config, packages = init(repo.root, configs, capsys)
     assert sorted(packages) == ["alpha", "widget"]
     assert packages["alpha"]["path"] == "python/alpha"
+    assert "targets" not in config  # each its own
     assert packages["widget"]["targets"][0]["kind"] == "npm"
     assert packages["alpha"]["targets"][0]["kind"] == "pypi"
     assert config["tag_format"] == "{name}-v{version}"
