@@ -4,7 +4,7 @@ none, the folders holding a package manifest. Read only; None means "one package
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -66,7 +66,7 @@ def find_packages(root: Path) -> Workspace | None:
             folders = {".": "the uv workspace's root project", **folders}
         source = " and ".join(s for s, _ in declared)
     else:
-        if _is_package(root):
+        if _root_is_package(root):
             return None
         folders = {f: "a package manifest in a plain folder" for f in _scan(root, notes)}
         source = f"plain folders holding a manifest, up to {PLAIN_DEPTH} deep"
@@ -230,8 +230,8 @@ def _scan(root: Path, notes: list[str]) -> list[str]:
                 notes.append(f"{rel} is a symbolic link: skipped")
                 continue
             if _has_manifest(child):
-                found.append(rel)
-            elif depth < PLAIN_DEPTH:
+                found.append(rel)  # a private one too: the note says why it is left out
+            if not _is_package(child) and depth < PLAIN_DEPTH:
                 walk(child, depth + 1)
 
     walk(root, 1)
@@ -244,9 +244,20 @@ def _has_manifest(folder: Path) -> bool:
 
 def _is_package(folder: Path) -> bool:
     """A folder that is a releasable package itself (what a single-package repository is)."""
+    links = (folder / "pyproject.toml").is_symlink() or (folder / "package.json").is_symlink()
+    if links:
+        return False  # never read through a link; _member says so in a note
     project = (read_toml(folder / "pyproject.toml") or {}).get("project", {})
     package = read_json(folder / "package.json") or {}
     return bool(project.get("name")) or bool(package.get("name") and not package.get("private"))
+
+
+def _root_is_package(root: Path) -> bool:
+    # Projects this tool does not read the version of are still one package: a setup.py or
+    # setup.cfg project, or Poetry's [tool.poetry] name, is no monorepo of its subfolders.
+    poetry = (read_toml(root / "pyproject.toml") or {}).get("tool", {}).get("poetry", {})
+    legacy = (root / "setup.py").is_file() or (root / "setup.cfg").is_file()
+    return _is_package(root) or legacy or bool(isinstance(poetry, dict) and poetry.get("name"))
 
 
 def _virtual(pyproject: dict[str, Any]) -> bool:
@@ -302,7 +313,7 @@ def _with_requires(root: Path, members: list[Member]) -> tuple[Member, ...]:
     for member in members:
         wanted = _dependencies(root / member.path)
         requires = sorted({by_name[w] for w in wanted if w in by_name} - {member.name})
-        out.append(Member(**{**member.__dict__, "requires": tuple(requires)}))
+        out.append(replace(member, requires=tuple(requires)))
     return tuple(out)
 
 

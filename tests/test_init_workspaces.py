@@ -206,6 +206,7 @@ def test_plain_folders_python_and_npm_mixed(
             "python/alpha/sub/package.json": package_json("inside-alpha"),  # alpha's own
             "js/widget/package.json": package_json("widget", "3.0.0"),
             "tools/private/package.json": package_json("scripts", private=True),
+            "tools/private/lib/pyproject.toml": pyproject("toolkit"),  # below a private one
             "tests/fixtures/pyproject.toml": pyproject("fixture"),
             "examples/demo/package.json": package_json("demo"),
             "docs/package.json": package_json("site"),
@@ -214,7 +215,7 @@ def test_plain_folders_python_and_npm_mixed(
     )
     repo.tag("alpha-v0.4.0")
     config, packages = init(repo.root, configs, capsys)
-    assert sorted(packages) == ["alpha", "widget"]
+    assert sorted(packages) == ["alpha", "toolkit", "widget"]
     assert packages["alpha"]["path"] == "python/alpha"
     assert "targets" not in config  # each its own
     assert packages["widget"]["targets"][0]["kind"] == "npm"
@@ -231,7 +232,11 @@ def test_plain_folders_python_and_npm_mixed(
     plan = json.loads(capsys.readouterr().out)
     assert "[[packages]]" in plan["inferred_config"]
     versions = {p["project"]: (p["current_version"], p["next_version"]) for p in plan["packages"]}
-    assert versions == {"alpha": ("0.4.0", None), "widget": ("3.0.0", "3.0.0")}
+    assert versions == {
+        "alpha": ("0.4.0", None),
+        "toolkit": ("1.0.0", "1.0.0"),
+        "widget": ("3.0.0", "3.0.0"),
+    }
 
 
 def test_a_single_package_repository_is_not_a_monorepo(
@@ -252,6 +257,12 @@ def test_a_single_package_repository_is_not_a_monorepo(
     assert "packages" not in answer
     config = tomllib.loads(Path(answer["config"]).read_text())
     assert "packages" not in config and config["tag_format"] == "v{version}"
+
+    # A setup.py project is one package too, though its version is not read from pyproject.
+    legacy = Repo(tmp_path / "legacy")
+    legacy.commit("chore: init", {"setup.py": "from setuptools import setup\nsetup()\n"})
+    legacy.commit("chore: ui", {"ui/package.json": package_json("legacy-ui")})
+    assert find_packages(legacy.root) is None
 
 
 @pytest.mark.parametrize(
