@@ -98,22 +98,15 @@ def _kind(kinds: tuple[str, ...]) -> str:
 def monorepo_text(repo: Monorepo, name: str, path: str) -> str:
     """The TOML config for a monorepo: shared keys once at the top, then one [[packages]]
     each, every inferred key with its reason in a comment."""
-    shared = repo.tag_format
+    tag_format = repo.tag_format
+    shared = tag_format.value
     lines = [
         _line("name", name, repo.name.why),
         _line("path", path, "the repository"),
     ]
     if repo.branch.value:
         lines.append(_line("branch", repo.branch.value, repo.branch.why))
-    spelled = [p for p in repo.packages if p.tag_format.value == shared]
-    tagged = sum(p.tags > 0 for p in spelled)
-    why = f"{tagged} of {len(repo.packages)} packages' tags spell it" if tagged else ""
-    if len(spelled) > tagged:
-        why += "; " if why else ""
-        why += f"{len(spelled) - tagged} packages have no tag of their own yet"
-        if repo.unnamed:
-            why += f" (the tags spelled {repo.unnamed} name no package)"
-    lines.append(_line("tag_format", shared, why))
+    lines.append(_line("tag_format", shared, tag_format.why))
     lines.append(f"# {len(repo.packages)} packages found from {repo.source}")
     lines += [f"# {_oneline(note)}" for note in repo.notes]
     # The same targets for every package are written once: the registry and its credentials

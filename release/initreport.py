@@ -34,14 +34,13 @@ def init_json(config: Path, files: list[Path], found: Inference | Monorepo) -> d
             "inferred": _answers(found.answers()),
             "not_inferred": found.unknown(),
         }
-    tag_format = Answer(found.tag_format, "the spelling most packages' tags use")
     return {
         **written,
         "inferred": _answers(
             [
                 ("name", found.name),
                 ("branch", found.branch),
-                ("tag format", tag_format),
+                ("tag format", found.tag_format),
                 ("packages", Answer(len(found.packages), f"found from {found.source}")),
             ]
         ),

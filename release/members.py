@@ -46,10 +46,19 @@ class Monorepo:
     unnamed: str = ""  # the spelling of the repository's tags that name no package
 
     @property
-    def tag_format(self) -> str:
-        """The spelling most packages share: written once, at the top level."""
+    def tag_format(self) -> Answer:
+        """The spelling most packages share (written once, at the top level), and why."""
         spellings = Counter(p.tag_format.value for p in self.packages)
-        return str(max(spellings, key=lambda s: (spellings[s], s == DEFAULT_TAG)))
+        shared = str(max(spellings, key=lambda s: (spellings[s], s == DEFAULT_TAG)))
+        spelled = [p for p in self.packages if p.tag_format.value == shared]
+        tagged = sum(p.tags > 0 for p in spelled)
+        why = f"{tagged} of {len(self.packages)} packages' tags spell it" if tagged else ""
+        if len(spelled) > tagged:
+            why += "; " if why else ""
+            why += f"{len(spelled) - tagged} packages have no tag of their own yet"
+            if self.unnamed:
+                why += f" (the tags spelled {self.unnamed} name no package)"
+        return Answer(shared, why)
 
     def unknown(self) -> list[str]:
         """What could not be inferred, said once for all the packages it applies to."""

@@ -399,6 +399,11 @@ def test_yarn_packages_object_scaffold_per_package_and_the_json_answer(
         ("two", "modules/two", "npm", "0.2.0", "{name}-v{version}"),
     ]
     assert "branch" not in answer["packages"][0]["inferred"]  # the repository's, said once
+    assert answer["inferred"]["tag format"] == {
+        "value": "{name}-v{version}",
+        "why": "2 packages have no tag of their own yet "
+        "(the tags spelled v{version} name no package)",
+    }
     assert any(
         item.startswith("test command:") and "(one, two)" in item for item in answer["not_inferred"]
     )
