@@ -10,7 +10,7 @@ from release.packages import members
 from release.phases import forge, npm, pypi
 from release.phases.commit import Commit, Tag
 from release.phases.deploy import Preflight, Push, RecordVerified
-from release.phases.each import each
+from release.phases.each import Each, each
 from release.phases.files import VersionCommand, WriteFiles
 from release.phases.pypi import irreversible
 from release.record import ReleaseRecord
@@ -30,7 +30,11 @@ def pipeline(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
         *per(lambda r, c: (WriteFiles("changelog and docs", Phase.CHANGELOG, "changelog"),)),
         Commit(),
         *per(lambda r, c: (Tag(),)),
-        *per(_build_steps),
+        # Builds, then checks, then packs: a package's builds run beside the other packages'
+        # (each in its own folder), never beside its own pack (a dual project shares one).
+        *per(lambda r, c: _built(c, "pypi", pypi.Build())),
+        *per(lambda r, c: _built(c, "pypi", pypi.Check())),
+        *per(lambda r, c: _built(c, "npm", npm.Pack())),
         *per(lambda r, c: (Preflight(),)),
         Push(),
         *publish_order(found),
@@ -59,12 +63,8 @@ def _version_steps(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, .
     return (WriteFiles("version files", Phase.VERSION, "version"),)
 
 
-def _build_steps(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
-    kinds = {t.kind for t in loaded.config.registries}
-    return (
-        *((pypi.Build(), pypi.Check()) if "pypi" in kinds else ()),
-        *((npm.Pack(),) if "npm" in kinds else ()),
-    )
+def _built(loaded: LoadedConfig, kind: str, step: Step) -> tuple[Step, ...]:
+    return (step,) if any(t.kind == kind for t in loaded.config.registries) else ()
 
 
 def _verify(target: PypiTarget | NpmTarget) -> Step:
@@ -74,22 +74,28 @@ def _verify(target: PypiTarget | NpmTarget) -> Step:
 def publish_order(found: list[Member]) -> list[Step]:
     """Every publish, a package's only after its dependencies'; among those ready, the ones
     a rollback can take back (npm, deletable indexes) first, so most failures still roll
-    back cleanly before anything irreversible is out."""
+    back cleanly before anything irreversible is out. In a set, each wave of packages ready
+    together publishes side by side."""
     pending = [(name, rec, t) for name, rec, cfg in found for t in cfg.config.registries]
-    scheduled: list[Step] = []
     left = {name: sum(1 for n, _, _ in pending if n == name) for name, _, _ in found}
-    for _ in range(len(pending)):
-        ready = [
-            item for item in pending if all(left.get(dep, 0) == 0 for dep in item[1].depends_on)
-        ] or pending  # a cycle was refused by the plan; never stall here
-        choice = next((i for i in ready if not irreversible(i[2])), ready[0])
-        pending.remove(choice)
-        name, _, target = choice
-        left[name] -= 1
-        step: Step = (
-            pypi.Publish(target.name) if target.kind == "pypi" else npm.Publish(target.name)
-        )
-        scheduled.extend(each((step,), name))
+    scheduled: list[Step] = []
+    for wave in range(len(pending)):
+        if not pending:
+            break
+        ready = [i for i in pending if all(left.get(d, 0) == 0 for d in i[1].depends_on)]
+        ready = ready or pending  # a cycle was refused by the plan; never stall here
+        batch = [i for i in ready if not irreversible(i[2])] or ready
+        for item in batch:
+            pending.remove(item)
+        for name, _, target in batch:
+            left[name] -= 1
+            step: Step = (
+                pypi.Publish(target.name) if target.kind == "pypi" else npm.Publish(target.name)
+            )
+            if name is None:
+                scheduled.append(step)
+            else:
+                scheduled.append(Each(step, name, together=f"publish-{wave}"))
     return scheduled
 
 

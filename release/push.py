@@ -27,9 +27,9 @@ from release.record import ReleaseRecord
 from release.recovery import (
     WorldRelease,
     journal_disagrees,
-    last_release,
     package_names,
     world_problem,
+    world_release,
 )
 from release.report import Report
 from release.setplan import SetPlan, build_set_plan
@@ -121,10 +121,7 @@ def _asked(options: PushOptions, world: WorldRelease) -> bool:
 
 
 def _world(loaded: LoadedConfig) -> WorldRelease | None:
-    if loaded.is_set:
-        return None  # a set's release is recovered from its journal (not yet from the world)
-    registries = validation.registries_from_env(loaded)
-    return last_release(loaded, RemoteGit(loaded.root), registries, package_names(loaded))
+    return world_release(loaded)
 
 
 def _recover(
@@ -151,7 +148,11 @@ def _recover(
     if world.only_unverified:
         # Every file is out: verify what the registries hold, never rebuild and compare (a
         # release made before builds were reproducible would never match its rebuild).
-        steps = tuple(s for s in steps if s.name.startswith("verify ") or s.name == "record")
+        steps = tuple(
+            s
+            for s in steps
+            if (base := str(getattr(s, "base", s.name))).startswith("verify ") or base == "record"
+        )
     report = _run(ctx, resume=True, steps=steps)
     note = f"completed an interrupted release of {record.tag} ({'; '.join(world.missing)})"
     if world.believed:

@@ -43,7 +43,8 @@ class WorldRelease:
     @property
     def only_unverified(self) -> bool:
         """Every file is out; only the record of the verification is missing."""
-        return self.missing == (NOT_VERIFIED,)
+        # A set's gaps name their package: "shop-core: no record ...".
+        return bool(self.missing) and all(m.endswith(NOT_VERIFIED) for m in self.missing)
 
 
 def is_release_commit(git: RemoteGit, sha: str, tag: str) -> bool:
@@ -211,3 +212,39 @@ def _read_name(path: Path, kind: str) -> str:
             )
         ) from exc
     return str(name)
+
+
+def world_release(loaded: LoadedConfig, version: str | None = None) -> WorldRelease | None:
+    """The newest release of a project as the world shows it; for a set of packages, the
+    newest release commit's packages together (each package's tag points at it)."""
+    from release.packages import members
+    from release.phases.validate import registries_from_env
+
+    git = RemoteGit(loaded.root)
+    if not loaded.is_set:
+        return last_release(
+            loaded, git, registries_from_env(loaded), package_names(loaded), version
+        )
+    found: list[tuple[LoadedConfig, WorldRelease]] = []
+    for member in members(loaded):
+        world = last_release(
+            member, git, registries_from_env(member), package_names(member), version
+        )
+        if world is not None:
+            found.append((member, world))
+    if not found:
+        return None
+    # The newest release commit: each set release is one commit all its tags point at.
+    newest = max(
+        {w.record.release_sha or "" for _, w in found},
+        key=lambda sha: int(git.out("log", "-1", "--format=%ct", sha) or 0),
+    )
+    last = [(m, w) for m, w in found if w.record.release_sha == newest]
+    records = []
+    for member, world in last:
+        world.record.path = member.subdir
+        records.append(world.record)
+    record = ReleaseRecord.for_set(loaded.config.name, records)
+    record.release_sha = newest
+    missing = tuple(f"{w.record.project}: {gap}" for _, w in last for gap in w.missing)
+    return WorldRelease(record, missing)

@@ -14,12 +14,11 @@ from release.masking import register_env_secrets
 from release.notify import notify
 from release.ops.git import RemoteGit
 from release.outcome import target_reports
-from release.phases import validate as validation
 from release.phases.deploy import Push
 from release.pipeline import finishing_steps, pipeline
 from release.progress import Progress
 from release.record import ReleaseRecord
-from release.recovery import WorldRelease, last_release, package_names, rolled_back_since
+from release.recovery import WorldRelease, rolled_back_since, world_release
 from release.report import Outcome, Report, StepReport
 from release.steps import Context, Step, rollback
 from release.transaction import make_context
@@ -71,7 +70,7 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
         chosen = _choose(summaries, options.to_version, loaded.config.name)
         found = ""
         if chosen is None:
-            world = _from_world(loaded, validation.registries_from_env(loaded), options.to_version)
+            world = _from_world(loaded, options.to_version)
             if world is None:
                 return Report.quiet(
                     loaded.config.name,
@@ -141,11 +140,9 @@ def rollback_release(loaded: LoadedConfig, options: RollbackOptions, progress: P
     return report
 
 
-def _from_world(
-    loaded: LoadedConfig, registries: validation.Registries, version: str | None
-) -> WorldRelease | None:
+def _from_world(loaded: LoadedConfig, version: str | None) -> WorldRelease | None:
     git = RemoteGit(loaded.root)
-    world = last_release(loaded, git, registries, package_names(loaded), version)
+    world = world_release(loaded, version)
     if world is None or version is not None:
         return world
     assert world.record.release_sha

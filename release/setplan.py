@@ -155,8 +155,17 @@ def _follow(
             why[name] = f"{why[name]}; {reason}"
     for dep, spec in result.edits:
         plans[dep.dependent] = _with_edit(by_name[dep.dependent], plans[dep.dependent], dep, spec)
+    for dep, version in result.stale:
+        stale = (
+            f"{dep.dependency} {version} is outside {dep.spec!r} ({dep.field} in {dep.file}); "
+            'dependents = "off" leaves the range as it is'
+        )
+        plans[dep.dependent] = replace(
+            plans[dep.dependent], notes=(*plans[dep.dependent].notes, stale)
+        )
     needs = {
-        name: tuple(dict.fromkeys(d.dependency for d in deps if d.dependent == name))
+        # Dev-only dependencies order nothing: the published package does not need them.
+        name: tuple(dict.fromkeys(d.dependency for d in deps if d.dependent == name and not d.dev))
         for name in by_name
     }
     return plans, why, order, needs

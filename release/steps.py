@@ -35,6 +35,9 @@ FAIL_AT_ENV = "RELEASE_TEST_FAIL_AT"
 KILL_AT_ENV = "RELEASE_TEST_KILL_AT"
 
 
+_EXPORT_LOCK = threading.Lock()
+
+
 def maybe_die(point: str) -> None:
     if os.environ.get(KILL_AT_ENV) == point:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -150,8 +153,9 @@ class Context:
         """The release commit's exact tree in the scratch folder (no untracked files, no .git)."""
         assert self.record.release_sha
         source = self.tree or self.scratch / "source"
-        if not source.exists():
-            self.git.export(self.record.release_sha, source)
+        with _EXPORT_LOCK:  # the packages of a set build side by side from one export
+            if not source.exists():
+                self.git.export(self.record.release_sha, source)
         return source if self.record.path == "." else source / self.record.path
 
     def fresh_dir(self, name: str) -> Path:
@@ -360,12 +364,15 @@ def _apply(step: Step, ctx: Context, phase: Phase, tries: int) -> dict[str, Any]
 
 
 def _group(steps: tuple[Step, ...], index: int) -> tuple[Step, ...]:
-    """The step at `index` and the concurrent steps right after it in the same phase."""
+    """The step at `index` and the steps right after it that may run beside it: the same
+    concurrency key (verifications; a set's builds; a set's publishes of one dependency level)
+    in the same phase."""
     group = steps[index : index + 1]
-    if not getattr(steps[index], "concurrent", False):
+    key = getattr(steps[index], "concurrent", "")
+    if not key:
         return group
     for step in steps[index + 1 :]:
-        if not getattr(step, "concurrent", False) or step.phase is not steps[index].phase:
+        if getattr(step, "concurrent", "") != key or step.phase is not steps[index].phase:
             break
         group += (step,)
     return group
@@ -420,7 +427,8 @@ def _run_together(
         return False
     result.failed_step, result.error = first[0].name, first[1]
     errors = [e for _, e, _ in outcomes.values() if e is not None]
-    if _stops_resumable(errors, first[0].name, ctx, done, result):
+    succeeded = [s for s in group if outcomes[s.name][1] is None]
+    if _stops_resumable(errors, first[0].name, ctx, [*done, *succeeded], result):
         return True
     result.rollback_complete = rollback([*done, *group], ctx)
     if isinstance(first[1], KeyboardInterrupt | SystemExit):

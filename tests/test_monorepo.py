@@ -379,3 +379,67 @@ def test_dependents_always_and_package_selection(
     code, _, stderr = release({}, "plan", "--config", str(repo.config), "--package", "nope")
     assert code == 2
     assert "no package named 'nope'" in stderr
+
+
+def test_status_shows_each_package_and_rollback_undoes_the_whole_set(
+    tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry
+) -> None:
+    packages = named(TWO, "status")
+    lib, widget = packages
+    repo = mono(tmp_path, pypi_server, npm_registry, packages)
+    before = repo.world()
+    credentials = env(pypi_server, npm_registry)
+    code, _, stderr = release(credentials, "push", "--config", str(repo.config))
+    assert code == 0, stderr
+    code, status, stderr = release(credentials, "status", "--config", str(repo.config))
+    assert code == 0, stderr
+    rows = {p["project"]: p for p in status["projects"]}
+    assert sorted(rows) == sorted([lib.name, widget.name])
+    assert rows[lib.name]["remote_tag"] == f"{lib.name}-v1.1.0"
+    assert rows[widget.name]["journal_version"] == "1.1.0"
+    assert all(not r["drift"] for r in rows.values()), rows
+    code, status, _ = release(
+        credentials, "status", "--config", str(repo.config), "--package", widget.name
+    )
+    assert [p["project"] for p in status["projects"]] == [widget.name]
+    code, report, stderr = release(credentials, "rollback", "--config", str(repo.config))
+    assert code == 0, stderr
+    assert report["outcome"] == "rolled_back"
+    assert f"the tag {lib.name}-v1.1.0 was deleted" in report["summary"]
+    after = repo.world()
+    for key in ("registry", "remote_tags", "remote_tree", "tags", "head_tree"):
+        assert after[key] == before[key], key
+
+
+@pytest.mark.parametrize("then", ["push", "rollback"])
+def test_a_set_killed_after_its_push_is_finished_or_undone_from_a_fresh_clone(
+    tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry, then: str
+) -> None:
+    # In CI the journal dies with the runner: the retry starts from a fresh clone.
+    packages = named(TWO, f"world{then[0]}")
+    widget = packages[1]
+    repo = mono(tmp_path, pypi_server, npm_registry, packages)
+    before = repo.world()
+    credentials = env(pypi_server, npm_registry)
+    killed = {**credentials, "RELEASE_TEST_KILL_AT": f"publish npm [{widget.name}]"}
+    code, _, stderr = release(killed, "push", "--config", str(repo.config))
+    assert code == -9, stderr
+    fresh = tmp_path / "fresh"
+    subprocess.run(["git", "clone", "-q", str(repo.remote), str(fresh)], check=True)
+    config = tmp_path / "fresh.toml"
+    config.write_text(
+        repo.config.read_text().replace(f'path = "{repo.repo.root.name}"', 'path = "fresh"', 1)
+    )
+    code, report, stderr = release(credentials, then, "--config", str(config), "--ci")
+    assert code == 0, stderr
+    if then == "push":
+        assert report["outcome"] == "released", report
+        assert "completed an interrupted release" in report["summary"]
+        assert f"{widget.name}: npm has no {widget.name}@1.1.0" in report["summary"]
+        released(repo)
+    else:
+        assert report["outcome"] == "rolled_back", report
+        assert "no journal here" in report["summary"]
+        after = repo.world()
+        for key in ("registry", "remote_tags", "remote_tree"):
+            assert after[key] == before[key], key

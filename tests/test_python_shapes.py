@@ -285,3 +285,73 @@ def test_a_towncrier_shaped_project_releases_with_only_its_target_edited(
     assert not (repo.root / "newsfragments" / "7.feature").exists()
     assert f"refs/tags/{expected}" in repo.git("ls-remote", "--tags", "origin")
     assert not (repo.root / "CHANGELOG.md").exists()
+
+
+def test_a_floating_tag_and_a_hand_written_changelog_release_end_to_end(
+    tmp_path: Path,
+    pypi_server: PypiServer,
+    push: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # python-semantic-release's shape: a floating major tag (v1) moved beside each release,
+    # and a changelog its maintainers write by hand (CHANGES.rst): init infers both; the push
+    # refuses while the entry is missing, changing nothing, then releases without touching it.
+    import tomlkit
+
+    dist = f"floating-{os.getpid()}-{next(_names)}"
+    module = dist.replace("-", "_")
+    remote = tmp_path / f"{dist}.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo = Repo(tmp_path / dist)
+    changes = "Changes\n=======\n\n1.0.0\n-----\n\n- first\n"
+    repo.commit(
+        "chore: initial import",
+        {
+            "pyproject.toml": (
+                '[build-system]\nrequires = ["setuptools>=69"]\n'
+                'build-backend = "setuptools.build_meta"\n\n'
+                f'[project]\nname = "{dist}"\nversion = "1.0.0"\nrequires-python = ">=3.11"\n'
+            ),
+            f"src/{module}/__init__.py": '"""Floating."""\n',
+            "CHANGES.rst": changes,
+            ".gitignore": "dist/\n*.egg-info/\n",
+        },
+    )
+    repo.tag("v1.0.0")
+    repo.tag("v1")  # the floating major tag, on the same commit
+    repo.git("remote", "add", "origin", remote.as_uri())
+    repo.git("push", "-q", "origin", "main", "--tags")
+    repo.git("branch", "-q", "--set-upstream-to=origin/main")
+    repo.commit("fix: handle empty input")
+    repo.git("push", "-q", "origin", "main")
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    monkeypatch.setenv("RELEASE_CONFIG_DIR", str(configs))
+    assert main(["init", "--path", str(repo.root), "--json"]) == 0
+    capsys.readouterr()
+    (path,) = configs.glob("*.toml")
+    doc = tomlkit.parse(path.read_text())
+    assert doc["tag_format"] == "v{version}"
+    assert doc["changelog"]["mode"] == "check"
+    (target,) = doc["targets"]
+    target["url"] = pypi_server.url
+    target["username_env"] = "TEST_PYPI_USERNAME"
+    target["password_env"] = "TEST_PYPI_PASSWORD"
+    path.write_text(tomlkit.dumps(doc))
+    before = (repo.git("rev-parse", "HEAD"), repo.git("ls-remote", "--tags", "origin"))
+    code, report = push(path)
+    assert code == 2, report
+    assert any("CHANGES.rst has no entry for 1.0.1" in p for p in report["problems"])
+    assert (repo.git("rev-parse", "HEAD"), repo.git("ls-remote", "--tags", "origin")) == before
+    written = changes.replace("=======\n\n", "=======\n\n1.0.1\n-----\n\n- empty input\n\n", 1)
+    repo.commit("docs: changes for 1.0.1", {"CHANGES.rst": written})
+    repo.git("push", "-q", "origin", "main")
+    code, report = push(path)
+    assert code == 0, report
+    assert (report["version"], report["tag"]) == ("1.0.1", "v1.0.1")
+    assert report["targets"][0]["status"] == "verified"
+    assert (repo.root / "CHANGES.rst").read_text() == written  # never written by the tool
+    assert repo.git("show", "--name-only", "--format=", "HEAD").splitlines() == ["pyproject.toml"]
+    remote_tags = repo.git("ls-remote", "--tags", "--refs", "origin")
+    assert "refs/tags/v1.0.1" in remote_tags and "refs/tags/v1\n" in remote_tags + "\n"

@@ -7,6 +7,7 @@ import logging
 import os
 import shlex
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,14 +19,27 @@ from release.masking import mask
 
 
 class _ChildClock:
-    """Wall time spent waiting for child processes: the report and the benchmark separate
-    the tool's own time from the commands it runs."""
+    """Wall time during which at least one child process runs: the report and the benchmarks
+    separate the tool's own time from the commands it runs. Commands running side by side
+    (the builds and verifications of a set) count once, not once each."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self._running = 0
+        self._since = 0.0
+        self._lock = threading.Lock()
 
-    def add(self, seconds: float) -> None:
-        self.seconds += seconds
+    def enter(self) -> None:
+        with self._lock:
+            if self._running == 0:
+                self._since = time.monotonic()
+            self._running += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._running -= 1
+            if self._running == 0:
+                self.seconds += time.monotonic() - self._since
 
 
 child_clock = _ChildClock()
@@ -66,7 +80,7 @@ def run(
     """
     full_env = ({**os.environ, **env} if inherit_env else dict(env)) if env is not None else None
     log.debug("$ %s%s", quote(args), f"   (in {cwd})" if cwd else "")
-    started = time.monotonic()
+    child_clock.enter()
     try:
         proc = subprocess.run(
             list(args),
@@ -88,7 +102,7 @@ def run(
     except subprocess.TimeoutExpired as exc:
         raise CommandError(quote(args), -1, f"timed out after {timeout} s", str(cwd or "")) from exc
     finally:
-        child_clock.add(time.monotonic() - started)
+        child_clock.leave()
     result = Result(tuple(args), proc.returncode, proc.stdout, proc.stderr)
     if log.isEnabledFor(logging.DEBUG):
         output = (proc.stdout + proc.stderr).strip()

@@ -14,18 +14,20 @@ class Each:
 
     inner: Step
     package: str
+    # Steps with one key run side by side; a publish gets one per dependency level.
+    together: str = ""
     name: str = field(init=False)
     phase: Phase = field(init=False)
     leaves_machine: bool = field(init=False)
     point_of_no_return: bool = field(init=False)
-    concurrent: bool = field(init=False)
+    concurrent: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.name = f"{self.inner.name} [{self.package}]"
         self.phase = self.inner.phase
         self.leaves_machine = self.inner.leaves_machine
         self.point_of_no_return = self.inner.point_of_no_return
-        self.concurrent = bool(getattr(self.inner, "concurrent", False))
+        self.concurrent = self.together or str(getattr(self.inner, "concurrent", ""))
 
     @property
     def base(self) -> str:

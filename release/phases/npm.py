@@ -39,6 +39,8 @@ class Pack:
     phase: Phase = Phase.DEPLOY
     leaves_machine: bool = False
     point_of_no_return: bool = False
+    # Each package of a set packs in its own folder: side by side, as many as the cores.
+    concurrent: ClassVar[str] = "pack"
 
     def done(self, ctx: Context) -> bool:
         return ctx.has_artifacts(KIND)
@@ -142,7 +144,7 @@ class Verify(TargetStep):
 
     verb: ClassVar[str] = "verify"
     # Read-only and independent of the other targets' verifications: run beside them.
-    concurrent: ClassVar[bool] = True
+    concurrent: ClassVar[str] = "verify"
 
     def done(self, ctx: Context) -> bool:
         return False  # read-only: always run it again

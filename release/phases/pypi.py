@@ -44,6 +44,8 @@ class Build:
     phase: Phase = Phase.DEPLOY
     leaves_machine: bool = False
     point_of_no_return: bool = False
+    # Each package of a set builds in its own folder: side by side, as many as the cores.
+    concurrent: ClassVar[str] = "build"
 
     def done(self, ctx: Context) -> bool:
         return ctx.has_artifacts(KIND)
@@ -107,6 +109,7 @@ class Check:
     phase: Phase = Phase.DEPLOY
     leaves_machine: bool = False
     point_of_no_return: bool = False
+    concurrent: ClassVar[str] = "check"  # read-only: a set's packages are checked side by side
 
     def done(self, ctx: Context) -> bool:
         return False  # read-only and quick: always run again
@@ -204,7 +207,7 @@ class Verify(TargetStep):
 
     verb: ClassVar[str] = "verify"
     # Read-only and independent of the other targets' verifications: run beside them.
-    concurrent: ClassVar[bool] = True
+    concurrent: ClassVar[str] = "verify"
 
     def done(self, ctx: Context) -> bool:
         return False  # verification is read-only: always run it again
