@@ -652,6 +652,7 @@ def _verbose_logging() -> None:
 
 def _init(args: argparse.Namespace, console: Console) -> int:
     from release.detect import init_files
+    from release.initreport import init_json, print_init
     from release.ops.files import write_text
 
     if not (args.path / ".git").exists():
@@ -683,31 +684,9 @@ def _init(args: argparse.Namespace, console: Console) -> int:
     load_config(config)  # what init wrote must load
     added = [str(p) for p in files if p != config]
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "config": str(config),
-                    "written": [str(p) for p in files],
-                    "added_to_repository": added,
-                    "inferred": {
-                        label: {"value": a.value, "why": a.why} for label, a in found.answers()
-                    },
-                    "not_inferred": found.unknown(),
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(init_json(config, list(files), found), indent=2))
         return 0
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table("setting", "inferred", "why", title=f"inferred from {args.path}")
-    for label, answer in found.answers():
-        shown = "-" if answer.value in (None, "", [], {}) else json.dumps(answer.value)
-        table.add_row(label, escape(shown), escape(answer.why))
-    console.print(table)
-    for item in found.unknown():
-        console.print(f"could not infer {item}", markup=False)
+    print_init(console, args.path, found)
     console.print(f"wrote {config}", markup=False)
     for item in added:
         console.print(f"added to the repository (--scaffold): {item}", markup=False)

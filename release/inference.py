@@ -68,14 +68,18 @@ class Inference:
         return [f"{label}: {a.why}" for label, a in self.answers() if a.value is None]
 
 
-def infer(root: Path) -> Inference:
-    """Read the repository at `root` (files and git, never written) and say what it holds."""
+def infer(root: Path, tag_format: Answer | None = None) -> Inference:
+    """Read the repository at `root` (files and git, never written) and say what it holds.
+
+    `root` may be a package's folder in a monorepo, whose tag spelling (`tag_format`, the
+    package's own) was read from the repository's tags by the caller.
+    """
     git = Git(root)
-    pyproject = _toml(root / "pyproject.toml")
-    package = _json(root / "package.json")
+    pyproject = read_toml(root / "pyproject.toml")
+    package = read_json(root / "package.json")
     project = pyproject.get("project", {}) if pyproject else {}
     name = _name(root, project, package)
-    tag_format = _tag_format(git, str(name.value).split("/")[-1])
+    tag_format = tag_format or _tag_format(git, str(name.value).split("/")[-1])
     files = _version_files(root, pyproject, package)
     return Inference(
         name=name,
@@ -90,19 +94,30 @@ def infer(root: Path) -> Inference:
     )
 
 
-def _toml(path: Path) -> dict[str, Any] | None:
+def read_toml(path: Path) -> dict[str, Any] | None:
     try:
         return tomllib.loads(path.read_text("utf-8")) if path.is_file() else None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         return None
 
 
-def _json(path: Path) -> dict[str, Any] | None:
+def read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text("utf-8")) if path.is_file() else None
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def project_name(root: Path) -> Answer:
+    """The name `init` gives the project at `root`, and where it comes from."""
+    project = (read_toml(root / "pyproject.toml") or {}).get("project", {})
+    return _name(root, project, read_json(root / "package.json"))
+
+
+def tag_spelling(git: Git, name: str) -> Answer:
+    """The spelling of the newest release tags, preferring those that name `name`."""
+    return _tag_format(git, name)
 
 
 def _name(root: Path, project: dict[str, Any], package: dict[str, Any] | None) -> Answer:
@@ -276,7 +291,7 @@ def _changelog(root: Path, pyproject: dict[str, Any] | None) -> Answer:
 
 def _towncrier(root: Path, pyproject: dict[str, Any] | None) -> Answer | None:
     where = "towncrier.toml" if (root / "towncrier.toml").is_file() else "pyproject.toml"
-    data = _toml(root / "towncrier.toml") or pyproject or {}
+    data = read_toml(root / "towncrier.toml") or pyproject or {}
     settings = data.get("tool", {}).get("towncrier")
     if not isinstance(settings, dict):
         return None
