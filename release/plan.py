@@ -131,6 +131,37 @@ class Plan:
     release_notes: str = ""
     changelog_entry: str = ""
 
+    @classmethod
+    def unplanned(cls, loaded: LoadedConfig, why: str) -> Plan:
+        """A package that is not released and could not be planned (it is not needed)."""
+        cfg = loaded.config
+        return cls(
+            project=cfg.name,
+            config_path=str(loaded.source),
+            root=str(loaded.root),
+            branch=cfg.branch,
+            remote=cfg.remote,
+            head="",
+            current_version=None,
+            current_source="not read",
+            last_tag=None,
+            version_files=(),
+            bump=Bump.NONE,
+            bump_source="",
+            reasons=(),
+            commits_read=0,
+            changes=(),
+            fragments=(),
+            next_version=None,
+            scheme=cfg.scheme,
+            tag=None,
+            nothing_to_release=True,
+            why_nothing=why,
+            files=(),
+            commands=(),
+            targets=(),
+        )
+
     def commands_by_name(self) -> dict[str, str]:
         return {c.name: c.command for c in self.commands}
 

@@ -121,13 +121,17 @@ class ReleaseRecord:
             lines = "".join(f"- {p.project} {p.version}\n" for p in self.packages)
             return (
                 f"chore(release): {self.tag}\n\n"
-                f"Released by release-push: {self.project}, {len(self.packages)} packages.\n\n"
+                f"Released by release-push: {self.project}, {_count(len(self.packages))}.\n\n"
                 f"{lines}"
             )
         return (
             f"chore(release): {self.tag}\n\n"
             f"Released by release-push: {self.project} {self.version}.\n"
         )
+
+
+def _count(n: int) -> str:
+    return f"{n} package" if n == 1 else f"{n} packages"
 
 
 def _joined(folder: str, path: str) -> str:

@@ -137,16 +137,20 @@ def print_set_plan(plan: SetPlan, console: Console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table("package", "path", "current", "next", "why", "tag", "targets", box=None)
+    table = Table(box=None, pad_edge=False)
+    table.add_column("package", no_wrap=True)
+    table.add_column("version", no_wrap=True)
+    table.add_column("tag", no_wrap=True)
+    table.add_column("targets", no_wrap=True)
+    table.add_column("why", overflow="fold")
     for p in plan.packages:
+        current, upcoming = p.plan.current_version or "-", p.plan.next_version_str
         table.add_row(
             p.name,
-            p.path,
-            p.plan.current_version or "-",
-            p.plan.next_version_str or "-",
-            escape(mask(p.why)),
+            f"{current} -> {upcoming}" if upcoming else current,
             p.plan.tag or "-",
-            ", ".join(f"{t.name} ({t.kind})" for t in p.plan.targets) or "-",
+            ", ".join(t.name for t in p.plan.targets) or "-",
+            escape(mask(p.why if len(p.why) <= 90 else p.why[:89] + "…")),
         )
     title = f"[bold]{escape(plan.project)}[/]: {len(plan.releasing)} of {len(plan.packages)}"
     console.print(f"{title} packages release, as one commit and one atomic push")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from release.config import LoadedConfig
-from release.errors import ConfigError, Problem, UsageError
+from release.errors import ConfigError, Problem, ReleaseError, UsageError
 from release.ops.files import read_text
 from release.packages import members, select
 from release.paths import inside
@@ -98,7 +98,12 @@ def build_set_plan(
 
 def _nothing(member: LoadedConfig) -> Plan:
     """A package left out with --package: planned for its current state only."""
-    plan = build_plan(member, Options(changelog=False))
+    try:
+        plan = build_plan(member, Options(changelog=False))
+    except ReleaseError as exc:
+        # Not released: what cannot be read about it (a version spelling the tool does not
+        # release) stops nothing, and is said.
+        return Plan.unplanned(member, f"not selected (--package); {exc.problems[0].what}")
     return replace(
         plan,
         nothing_to_release=True,
@@ -141,7 +146,20 @@ def _follow(
 
     def next_version(name: str) -> str:
         if name not in added:
-            added[name] = build_plan(by_name[name], patch)
+            try:
+                added[name] = build_plan(by_name[name], patch)
+            except ReleaseError as exc:
+                # A dependent that must follow but cannot be planned stops the plan: a
+                # release without it would leave a range no published version satisfies.
+                raise type(exc)(
+                    Problem(
+                        f"{name} must follow a dependency it declares, but cannot be "
+                        f"released: {exc.problems[0].what}",
+                        exc.problems[0].where,
+                        f"{exc.problems[0].fix}; or leave the dependents out "
+                        '(--no-dependents, or dependents = "off" on that package)',
+                    )
+                ) from exc
         return added[name].next_version_str or ""
 
     result = cascade({n: v for n, v in released.items() if v}, deps, policy, next_version)

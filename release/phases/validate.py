@@ -106,8 +106,9 @@ def validate(
         ("forges", lambda: validate_forges(plan, loaded)),
     ]
     for name, check in checks:
-        with progress.step(f"check {name}"):
+        with progress.step(f"check {name}") as mark:
             found = check()
+            mark.failed = bool(found)  # never "ok" just before its own errors
         for problem in found:
             progress.error(problem.what)
         problems += found
