@@ -178,14 +178,16 @@ def has_version(registry: NpmRegistry, package: str, version: str) -> bool:
     return doc is not None and version in doc.get("versions", {})
 
 
-def held_versions(registry: NpmRegistry, package: str) -> set[str]:
-    """Every version the registry has, or has burned: `time` keeps unpublished ones."""
+def listed_and_held(registry: NpmRegistry, package: str) -> tuple[set[str], set[str]]:
+    """The versions the registry lists, and those it has or burned (`time` keeps the
+    unpublished ones), from one packument."""
     doc = packument(registry, package) or {}
+    listed = set(doc.get("versions", {}))
     times = doc.get("time", {})
     burned = (
         {v for v in times if v not in ("created", "modified")} if isinstance(times, dict) else set()
     )
-    return set(doc.get("versions", {})) | burned
+    return listed, listed | burned
 
 
 def token_rejected(registry: NpmRegistry) -> bool:

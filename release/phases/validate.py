@@ -15,10 +15,10 @@ from release.ops.ci import oidc_available
 from release.ops.git import RemoteGit
 from release.ops.npm import NpmRegistry, token_rejected
 from release.ops.npm import has_version as npm_has_version
-from release.ops.npm import held_versions as npm_held_versions
+from release.ops.npm import listed_and_held as npm_listed_and_held
 from release.ops.pypi import Index, credentials_rejected, default_simple_url
 from release.ops.pypi import has_version as pypi_has_version
-from release.ops.pypi import held_versions as pypi_held_versions
+from release.ops.pypi import held_versions as pypi_listed_versions
 from release.phases.forge import validate_forges
 from release.phases.gates import GateResult, run_gates
 from release.plan import Plan, missing_changelog_entry
@@ -249,20 +249,14 @@ def _targets(plan: Plan, registries: Registries, names: tuple[str, str]) -> list
         if planned.name not in registries.indexes and planned.name not in registries.npm:
             continue  # a forge release: checked by validate_forges
         try:
-            package, there = on_target(
-                planned.name, planned.version, names, registries.indexes, registries.npm
-            )
-            if planned.name in registries.indexes:
-                index = registries.indexes[planned.name]
-                rejected = bool(index.password) and credentials_rejected(index)
-            else:
-                registry = registries.npm[planned.name]
-                rejected = bool(registry.token) and token_rejected(registry)
+            package, present, held = _versions_on(planned.name, names, registries)
+            there = planned.version in present
+            rejected = _rejected(planned.name, registries)
         except ReleaseError as exc:
             problems.extend(exc.problems)
             continue
         try:
-            above = _at_or_above(planned.name, planned.version, names, registries)
+            above = _highest_not_below(held, planned.version)
         except ReleaseError as exc:
             problems.extend(exc.problems)
             above = None
@@ -295,15 +289,40 @@ def _targets(plan: Plan, registries: Registries, names: tuple[str, str]) -> list
     return problems
 
 
-def _at_or_above(
-    target: str, version: str, names: tuple[str, str], registries: Registries
-) -> str | None:
-    """The highest version `target` has (or burned) that is not below `version`, if any."""
+def _versions_on(
+    target: str, names: tuple[str, str], registries: Registries
+) -> tuple[str, set[str], set[str]]:
+    """(package name there, the versions it lists, the versions it has or burned), asked
+    once: a set of packages asks each registry once per package, not three times."""
     distribution, npm_package = names
     if target in registries.indexes:
-        held = pypi_held_versions(registries.indexes[target], distribution)
-    else:
-        held = npm_held_versions(registries.npm[target], npm_package)
+        listed = pypi_listed_versions(registries.indexes[target], distribution)
+        return distribution, listed, listed  # deleted file names are not listed
+    listed, held = npm_listed_and_held(registries.npm[target], npm_package)
+    return npm_package, listed, held
+
+
+# Credentials already asked about in this process: a set of packages publishing to one
+# registry with one token asks once, not once per package.
+_CHECKED: dict[tuple[str, str, str], bool] = {}
+
+
+def _rejected(target: str, registries: Registries) -> bool:
+    if target in registries.indexes:
+        index = registries.indexes[target]
+        key = (index.upload_url, index.username, index.password)
+        if index.password and key not in _CHECKED:
+            _CHECKED[key] = credentials_rejected(index)
+        return bool(index.password) and _CHECKED[key]
+    registry = registries.npm[target]
+    key = (registry.url, "", registry.token)
+    if registry.token and key not in _CHECKED:
+        _CHECKED[key] = token_rejected(registry)
+    return bool(registry.token) and _CHECKED[key]
+
+
+def _highest_not_below(held: set[str], version: str) -> str | None:
+    """The highest version held (or burned) that is not below `version`, if any."""
     planned = Version.parse(version)
     found = []
     for text in held:
