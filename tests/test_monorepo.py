@@ -18,12 +18,13 @@ from services import NpmRegistry, PypiServer
 pytestmark = pytest.mark.services
 _names = itertools.count()
 
-# A chain (core <- api <- cli, Python) and a fan-out (ui-kit <- web, ui-kit <- docs-site, npm).
-FOUR = [
+# A chain (core <- api, Python) and a fan-out (ui-kit <- web, ui-kit <- docs-site, npm).
+FIVE = [
     Pkg("core", "pypi"),
     Pkg("api", "pypi", ("core",)),
     Pkg("ui-kit", "npm"),
     Pkg("web", "npm", ("ui-kit",)),
+    Pkg("docs-site", "npm", ("ui-kit",)),
 ]
 
 
@@ -80,7 +81,7 @@ def mono(
 def test_plan_lists_every_package_and_only_changed_ones_release(
     tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry
 ) -> None:
-    packages = named(FOUR, "plan")
+    packages = named(FIVE, "plan")
     repo = mono(tmp_path, pypi_server, npm_registry, packages, changed=(packages[0].name,))
     code, plan, stderr = release({}, "plan", "--config", str(repo.config), "--no-dependents")
     assert code == 0, stderr
@@ -96,7 +97,7 @@ def test_plan_lists_every_package_and_only_changed_ones_release(
 def test_four_packages_one_commit_a_tag_each_one_atomic_push(
     tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry
 ) -> None:
-    packages = named(FOUR, "all")
+    packages = named(FIVE, "all")
     repo = mono(tmp_path, pypi_server, npm_registry, packages)
     code, report, stderr = release(
         env(pypi_server, npm_registry), "push", "--config", str(repo.config), "--no-dependents"
@@ -186,11 +187,11 @@ def test_the_set_runs_the_steps_in_this_order(
 
 
 @pytest.mark.parametrize("where", ["publish", "verify"])
-@pytest.mark.parametrize("which", range(4))
+@pytest.mark.parametrize("which", range(len(FIVE)))
 def test_a_failure_at_any_package_rolls_the_whole_set_back(
     tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry, where: str, which: int
 ) -> None:
-    packages = named(FOUR, f"fail{which}{where[0]}")
+    packages = named(FIVE, f"fail{which}{where[0]}")
     repo = mono(tmp_path, pypi_server, npm_registry, packages)
     before = repo.world()
     target = "index" if packages[which].kind == "pypi" else "npm"
@@ -209,8 +210,8 @@ def test_a_failure_at_any_package_rolls_the_whole_set_back(
     assert after["head_tree"] == before["head_tree"]
 
 
-# Each step's start, and three windows inside steps; even ones are resumed, odd ones rolled
-# back. A kill between a package's two uploads (index 20) is resumed to both files.
+# Each step's start, and three windows inside steps (a kill between a package's two uploads
+# among them); each is resumed in one case, rolled back in the other.
 _KILLS = [
     *step_names([Pkg("L", "pypi"), Pkg("W", "npm")]),
     "release commit:after",
@@ -219,11 +220,12 @@ _KILLS = [
 ]
 
 
+@pytest.mark.parametrize("then", ["resume", "rollback"])
 @pytest.mark.parametrize("point", range(len(_KILLS)))
 def test_sigkill_at_every_step_then_resume_or_rollback(
-    tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry, point: int
+    tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry, point: int, then: str
 ) -> None:
-    packages = named(TWO, f"kill{point}")
+    packages = named(TWO, f"kill{point}{then[1]}")
     lib, widget = packages
     kill = _KILLS[point].replace("[L]", f"[{lib.name}]").replace("[W]", f"[{widget.name}]")
     repo = mono(tmp_path, pypi_server, npm_registry, packages)
@@ -317,8 +319,8 @@ def test_two_pushes_into_one_repository_one_is_refused(
 def test_a_major_release_takes_its_dependents_along_and_rewrites_their_ranges(
     tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry
 ) -> None:
-    packages = named(FOUR, "cascade")
-    core, api, ui_kit, web = packages
+    packages = named(FIVE, "cascade")
+    core, api, ui_kit, web, docs_site = packages
     repo = mono(tmp_path, pypi_server, npm_registry, packages, changed=())
     repo.repo.commit(
         "feat!: a new core", {f"{core.path}/src/{core.module}/extra.py": "# breaking\n"}
@@ -332,9 +334,10 @@ def test_a_major_release_takes_its_dependents_along_and_rewrites_their_ranges(
     # api's range >=1.0.0,<2 no longer admits 2.0.0: rewritten, and api releases (a patch).
     assert rows[api.name]["next_version"] == "1.0.1"
     assert f"dependency {core.name} 2.0.0" in rows[api.name]["why"]
-    # ui-kit 1.1.0 is inside web's ^1.0.0: web is left alone.
+    # ui-kit 1.1.0 is inside web's and docs-site's ^1.0.0: both are left alone.
     assert rows[ui_kit.name]["next_version"] == "1.1.0"
     assert rows[web.name]["nothing_to_release"]
+    assert rows[docs_site.name]["nothing_to_release"]
     assert plan["tags"][0] == f"{core.name}-v2.0.0"  # dependencies first
     code, report, stderr = release(
         env(pypi_server, npm_registry), "push", "--config", str(repo.config)
@@ -351,8 +354,8 @@ def test_a_major_release_takes_its_dependents_along_and_rewrites_their_ranges(
 def test_dependents_always_and_package_selection(
     tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry
 ) -> None:
-    packages = named(FOUR, "always")
-    core, api, ui_kit, web = packages
+    packages = named(FIVE, "always")
+    core, api, ui_kit, web, docs_site = packages
     repo = mono(tmp_path, pypi_server, npm_registry, packages, changed=(ui_kit.name, core.name))
     text = repo.config.read_text().replace(
         'tag_format = "{name}-v{version}"',
@@ -367,10 +370,16 @@ def test_dependents_always_and_package_selection(
         api.name,
         ui_kit.name,
         web.name,
+        docs_site.name,
     ]
     code, plan, stderr = release({}, "plan", "--config", str(repo.config), "--package", ui_kit.name)
     rows = {p["project"]: p for p in plan["packages"]}
-    assert [n for n, r in rows.items() if not r["nothing_to_release"]] == [ui_kit.name, web.name]
+    # The fan-out: both dependents of ui-kit follow it.
+    assert [n for n, r in rows.items() if not r["nothing_to_release"]] == [
+        ui_kit.name,
+        web.name,
+        docs_site.name,
+    ]
     code, plan, stderr = release(
         {}, "plan", "--config", str(repo.config), "--package", ui_kit.name, "--no-dependents"
     )
