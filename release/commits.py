@@ -87,6 +87,7 @@ class Analysis:
     unparsed: int = 0
     cancelled: list[str] = field(default_factory=list)  # shas reverted within the range
     stopped_early: bool = False
+    footers_read: bool = False  # after an early stop, the rest was read for Release-As
     release_as: Change | None = None  # the newest commit with a Release-As: footer
 
     @property

@@ -197,7 +197,12 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
             stop_at_major=not options.changelog and not options.prerelease,
             cache=cache,
         )
-    if analysis.stopped_early and analysis.release_as is None:
+        if analysis.stopped_early and state.since == state.last_release:
+            # Only a Release-As footer further back still decides: reading on in this walk
+            # costs less than a second one (no parsing, one search per message).
+            analysis.release_as = analysis.release_as or release_as_in(entries)
+            analysis.footers_read = True
+    if analysis.stopped_early and analysis.release_as is None and not analysis.footers_read:
         # The version-only reading stopped at a breaking change; a Release-As footer
         # further back still decides, and git finds one without reading every message.
         with git.log(state.last_release, RELEASE_AS_GREP, history_paths(loaded)) as footers:
