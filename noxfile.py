@@ -113,7 +113,7 @@ def gates(session: nox.Session) -> None:
 @nox.session(venv_backend="none")
 def demo(session: nox.Session) -> None:
     """The main job on the bundled examples: a fresh sandbox (a local index, npm registry and
-    git remote), the plans, then the real releases of all three to it."""
+    git remote), the plans, then the real releases of all four to it (one a monorepo)."""
     bin_dir = _shared(session)
     session.run(str(bin_dir / "python"), "scripts/sandbox.py", "up", "--reset", external=True)
     # --all: the bundled examples (a Python, an npm and a dual project); this project's own
@@ -174,7 +174,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmarks: `nox -s bench -- NAME [options]` runs benchmarks/NAME.py (history,
-    push, status, goals); without a name, goals: every speed goal beside its figure, in one
+    push, status, monorepo, goals); without a name, goals: every speed goal beside its figure, in one
     run (history cold beside python-semantic-release, the push's steps, the plan's imports)."""
     _install(session, "test", "sandbox")
     _install_verdaccio(session)
@@ -183,5 +183,5 @@ def bench(session: nox.Session) -> None:
     options = args
     script = ROOT / "benchmarks" / f"{name}.py"
     if not script.is_file():
-        session.error(f"no benchmark {name!r}: use goals, history, push or status")
+        session.error(f"no benchmark {name!r}: use goals, history, push, status or monorepo")
     session.run("python", str(script), *options)
