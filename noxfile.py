@@ -174,8 +174,9 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmarks: `nox -s bench -- NAME [options]` runs benchmarks/NAME.py (history,
-    push, status, monorepo, goals); without a name, goals: every speed goal beside its figure, in one
-    run (history cold beside python-semantic-release, the push's steps, the plan's imports)."""
+    push, status, monorepo, goals); without a name, goals: every speed goal beside its
+    figure, in one run (history cold beside python-semantic-release, the push's steps, the
+    plan's imports)."""
     _install(session, "test", "sandbox")
     _install_verdaccio(session)
     args = list(session.posargs)
