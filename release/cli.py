@@ -17,13 +17,12 @@ from release.config import LoadedConfig, config_dir, find_config, load_config
 from release.errors import Problem, ReleaseError, UsageError
 from release.masking import mask, mask_data
 from release.names import SAFE_NAME_RULE, name_problem
-from release.plan import Options, build_plan
+from release.plan import Options, Plan, build_plan
 from release.version import Bump
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from release.plan import Plan
     from release.report import Report
     from release.setplan import SetPlan
 
@@ -337,6 +336,15 @@ def _plan(args: argparse.Namespace, ci: bool) -> int:
     return 0
 
 
+def _whole_plan(loaded: LoadedConfig) -> Plan | SetPlan:
+    """The plan of a config as it is: one package's, or the set's."""
+    if not loaded.is_set:
+        return build_plan(loaded, Options())
+    from release.setplan import build_set_plan
+
+    return build_set_plan(loaded, Options())
+
+
 def _plan_of(loaded: LoadedConfig, args: argparse.Namespace) -> Plan | SetPlan:
     if not loaded.is_set:
         if args.package:
@@ -535,9 +543,21 @@ def _gates(args: argparse.Namespace, console: Console) -> int:
     from release.progress import Progress
 
     loaded = _load(args)
-    plan = build_plan(loaded, Options())
     progress = Progress(_console(args.ci, stderr=True), plain=True, quiet=not args.ci)
-    results, problems = run_gates(plan, loaded, {}, progress)
+    plan = _whole_plan(loaded)
+    if isinstance(plan, Plan):
+        results, problems = run_gates(plan, loaded, {}, progress)
+    else:
+        # A set: each package's gates, the repository's own (branch, secrets, ...) once.
+        from dataclasses import replace
+
+        results, problems = [], []
+        for index, package in enumerate(plan.packages):
+            found, failed = run_gates(
+                package.plan, package.loaded, {}, progress, repository=index == 0
+            )
+            results += [replace(r, name=f"{r.name} [{package.name}]") for r in found]
+            problems += [replace(p, what=f"{package.name}: {p.what}") for p in failed]
     if args.json:
         print(
             json.dumps(
@@ -557,7 +577,7 @@ def _gates(args: argparse.Namespace, console: Console) -> int:
         table = Table("gate", "result", "detail", title=f"gates of {loaded.config.name}")
         for r in results:
             colour = {"passed": "green", "failed": "red"}.get(r.status, "yellow")
-            table.add_row(r.name, f"[{colour}]{r.status}[/]", escape(mask(r.detail)))
+            table.add_row(escape(r.name), f"[{colour}]{r.status}[/]", escape(mask(r.detail)))
         console.print(table)
         for problem in problems:
             console.print(f"  - {escape(mask(str(problem)))}")
@@ -581,7 +601,7 @@ def _config(args: argparse.Namespace, console: Console) -> int:
         try:
             # The plan's own reading of the repository (all but the network): "ok" here
             # means `plan` accepts the config too.
-            build_plan(load_config(path), Options())
+            _whole_plan(load_config(path))
             results.append({"config": str(path), "ok": True, "problems": []})
         except ReleaseError as exc:
             results.append({"config": str(path), "ok": False, "problems": _problems(exc)})

@@ -152,7 +152,7 @@ class Report:
         if self.targets:
             table = Table("target", "kind", "version", "status", "detail", box=None)
             for t in self.targets:
-                table.add_row(t.name, t.kind, t.version, t.status, escape(mask(t.detail)))
+                table.add_row(escape(t.name), t.kind, t.version, t.status, escape(mask(t.detail)))
             out(table)
         for gate in self.gates:
             if gate["status"] == "skipped":

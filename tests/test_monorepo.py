@@ -452,3 +452,21 @@ def test_a_set_killed_after_its_push_is_finished_or_undone_from_a_fresh_clone(
         after = repo.world()
         for key in ("registry", "remote_tags", "remote_tree"):
             assert after[key] == before[key], key
+
+
+def test_config_check_and_gates_read_a_set_as_a_set(
+    tmp_path: Path, pypi_server: PypiServer, npm_registry: NpmRegistry
+) -> None:
+    packages = named(TWO, "gates")
+    lib, widget = packages
+    repo = mono(tmp_path, pypi_server, npm_registry, packages)
+    code, checked, stderr = release({}, "config", "check", str(repo.config))
+    assert code == 0, stderr
+    assert checked["configs"][0]["ok"] is True
+    code, gates, stderr = release({}, "gates", "--config", str(repo.config))
+    assert code == 0, stderr
+    names = [g["name"] for g in gates["gates"]]
+    # Each package's own gates; the repository's (branch, secrets, credential files) once.
+    assert f"versions [{lib.name}]" in names and f"versions [{widget.name}]" in names
+    assert [n for n in names if n.startswith("branch [")] == [f"branch [{lib.name}]"]
+    assert "Traceback" not in stderr
