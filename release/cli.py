@@ -337,12 +337,14 @@ def _plan(args: argparse.Namespace, ci: bool) -> int:
 
 
 def _whole_plan(loaded: LoadedConfig) -> Plan | SetPlan:
-    """The plan of a config as it is: one package's, or the set's."""
+    """The plan of a config as it is: one package's, or the set's. A release without notes
+    yet is a state of the repository, not a problem of the config or the gates."""
+    options = Options(allow_empty_notes=True)
     if not loaded.is_set:
-        return build_plan(loaded, Options())
+        return build_plan(loaded, options)
     from release.setplan import build_set_plan
 
-    return build_set_plan(loaded, Options())
+    return build_set_plan(loaded, options)
 
 
 def _plan_of(loaded: LoadedConfig, args: argparse.Namespace) -> Plan | SetPlan:

@@ -668,6 +668,11 @@ def load_config_text(text: str, path: Path) -> LoadedConfig:
         config = ProjectConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_problems(exc, where, data)) from exc
+    if not config.packages and "{name}" in config.tag_format:
+        # One package: {name} is the project's own name.
+        config = config.model_copy(
+            update={"tag_format": config.tag_format.replace("{name}", config.name)}
+        )
     # Every verb that loads a config masks its secrets: gates and status print command
     # output and registry answers too, not only push.
     register_env_secrets(config.secret_env_names())

@@ -19,7 +19,22 @@ def members(loaded: LoadedConfig) -> list[LoadedConfig]:
     cfg = loaded.config
     if not cfg.packages:
         return [loaded]
-    return [_member(loaded, entry, _nested(entry, cfg.packages)) for entry in cfg.packages]
+    found = [_member(loaded, entry, _nested(entry, cfg.packages)) for entry in cfg.packages]
+    formats: dict[str, str] = {}
+    for member in found:
+        fmt = member.config.tag_format
+        if fmt in formats:
+            raise ConfigError(
+                Problem(
+                    f"packages {formats[fmt]} and {member.config.name} would make the same tags "
+                    f"({fmt})",
+                    f"{loaded.source}: tag_format",
+                    "put {name} in tag_format (the default with several packages is "
+                    '"{name}-v{version}"), or give each package its own',
+                )
+            )
+        formats[fmt] = member.config.name
+    return found
 
 
 def _nested(entry: PackageEntry, every: list[PackageEntry]) -> tuple[str, ...]:
