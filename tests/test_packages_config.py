@@ -72,3 +72,28 @@ def test_a_package_folder_that_is_missing_is_named(repo: Repo, plan: Plan) -> No
     two_packages(repo)
     result = plan(write_config(repo, body), expect=2)
     assert "pkgs/nowhere is not a folder" in result["error"][0]["what"]
+
+
+def test_a_dev_version_without_a_number_announces_the_next_release(repo: Repo, plan: Plan) -> None:
+    # opentelemetry-python writes `1.45.0.dev` between releases: PEP 440 reads it as dev0.
+    dev = PY.format(name="sample").replace('"1.0.0"', '"1.3.0.dev"')
+    repo.commit("chore: start 1.3.0", {"pyproject.toml": dev})
+    result = plan(write_config(repo))
+    assert result["version_files"][0]["version"] == "1.3.0.dev"
+    assert result["next_version"] == "1.3.0"
+
+
+def test_a_package_left_out_that_cannot_be_read_stops_nothing(repo: Repo, plan: Plan) -> None:
+    two_packages(repo)
+    repo.commit(
+        "fix: b's version is one the tool does not release",
+        {"pkgs/b/pyproject.toml": PY.format(name="b").replace('"1.0.0"', '"0.66b0.dev"')},
+    )
+    repo.commit("fix: a", {"pkgs/a/x.py": "x = 1\n"})
+    result = plan(write_config(repo, SET), "--package", "a", "--no-dependents")
+    rows = {p["project"]: p for p in result["packages"]}
+    assert rows["a"]["next_version"] == "1.0.0"
+    assert rows["b"]["why_nothing"].startswith("not selected (--package); '0.66b0.dev'")
+    # Selected, it is refused with the reason.
+    result = plan(write_config(repo, SET), "--package", "b", expect=2)
+    assert "'0.66b0.dev' is not a version this tool can release" in result["error"][0]["what"]
