@@ -72,7 +72,7 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
     directory = state_dir(loaded.root, loaded.config.name)
     with release_lock(directory, loaded.config.name):
         last = last_summary(directory)
-        world = None if last is not None and not last.complete else _world(loaded)
+        world = None if last is not None and not last.complete else world_release(loaded)
         if (
             world is not None
             and not world.complete
@@ -118,10 +118,6 @@ def _asked(options: PushOptions, world: WorldRelease) -> bool:
     r = world.record
     question = f"{r.tag} is incomplete ({'; '.join(world.missing)}). Finish it now?"
     return options.ask is not None and options.ask(question)
-
-
-def _world(loaded: LoadedConfig) -> WorldRelease | None:
-    return world_release(loaded)
 
 
 def _recover(

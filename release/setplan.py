@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from release.config import LoadedConfig
 from release.errors import ConfigError, Problem, ReleaseError, UsageError
@@ -13,6 +14,9 @@ from release.packages import members, select
 from release.paths import inside
 from release.plan import FileChange, Options, Plan, build_plan
 from release.version import Bump
+
+if TYPE_CHECKING:
+    from release.dependents import Dependency
 
 
 @dataclass(frozen=True)
@@ -189,11 +193,10 @@ def _follow(
     return plans, why, order, needs
 
 
-def _with_edit(member: LoadedConfig, plan: Plan, dep: object, spec: str) -> Plan:
+def _with_edit(member: LoadedConfig, plan: Plan, dep: Dependency, spec: str) -> Plan:
     """The plan with one dependency range rewritten, on top of the version change to that file."""
-    from release.dependents import Dependency, rewrite_text
+    from release.dependents import rewrite_text
 
-    assert isinstance(dep, Dependency)
     relative = PurePosixPath(dep.file).relative_to(member.subdir).as_posix()
     files = list(plan.files)
     why = f"{dep.dependency} {dep.field}: {dep.spec} -> {spec}"

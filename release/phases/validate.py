@@ -18,7 +18,7 @@ from release.ops.npm import has_version as npm_has_version
 from release.ops.npm import listed_and_held as npm_listed_and_held
 from release.ops.pypi import Index, credentials_rejected, default_simple_url
 from release.ops.pypi import has_version as pypi_has_version
-from release.ops.pypi import held_versions as pypi_listed_versions
+from release.ops.pypi import held_versions as pypi_held_versions
 from release.phases.forge import validate_forges
 from release.phases.gates import GateResult, run_gates
 from release.plan import Plan, missing_changelog_entry
@@ -296,7 +296,7 @@ def _versions_on(
     once: a set of packages asks each registry once per package, not three times."""
     distribution, npm_package = names
     if target in registries.indexes:
-        listed = pypi_listed_versions(registries.indexes[target], distribution)
+        listed = pypi_held_versions(registries.indexes[target], distribution)
         return distribution, listed, listed  # deleted file names are not listed
     listed, held = npm_listed_and_held(registries.npm[target], npm_package)
     return npm_package, listed, held
