@@ -124,7 +124,7 @@ def _health(demo_config: str) -> str:
     return str(tomllib.loads(demo_config)["commands"]["health"])
 
 
-def timed_push(config: Path, server: PypiServer) -> dict[str, Any]:
+def timed_push(config: Path, server: PypiServer, profile: Path | None = None) -> dict[str, Any]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "TWINE_"))},
         USER_ENV: server.username,
@@ -132,9 +132,11 @@ def timed_push(config: Path, server: PypiServer) -> dict[str, Any]:
         "NO_PROXY": "127.0.0.1",
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode cached after a first run
+    # --profile: the same push under cProfile (slower; its figures are not the goals').
+    python = [sys.executable, *(["-m", "cProfile", "-o", str(profile)] if profile else [])]
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "release", "push", "--config", str(config), "--ci", "--json"],
+        [*python, "-m", "release", "push", "--config", str(config), "--ci", "--json"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -187,7 +189,7 @@ def pypi(work: Path) -> Iterator[PypiServer]:
         server.stop()
 
 
-def measure(runs: int) -> dict[str, Any]:
+def measure(runs: int, profile: Path | None = None) -> dict[str, Any]:
     """Every run on a fresh copy of the example; the figures' medians and each step's."""
     sandbox = _sandbox()
     work = Path(tempfile.mkdtemp(prefix="release-push-bench-"))
@@ -201,7 +203,8 @@ def measure(runs: int) -> dict[str, Any]:
                 base.mkdir()
                 config = write_config(base, make_demo(base, sandbox), server)
                 _wipe(server)
-                result = timed_push(config, server)
+                last = profile if profile and index == runs else None
+                result = timed_push(config, server, last)
                 if index:
                     results.append(result)
     finally:
@@ -246,10 +249,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write the last run's cProfile statistics here (python -m pstats FILE to read)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        figures = measure(max(1, args.runs))
+        figures = measure(max(1, args.runs), args.profile.resolve() if args.profile else None)
     except (ServiceError, subprocess.SubprocessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

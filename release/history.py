@@ -70,6 +70,24 @@ def highest_on_branch(
 _MAX_ABOVE = 16  # more tags above the nearest release than this: one `git tag --merged`
 
 
+def highest_by_name(
+    tag_format: str, every: list[Released]
+) -> tuple[Released | None, Released | None]:
+    """The highest final release of this format and the highest pre-release above it,
+    from the tags' names alone.
+
+    On a branch that releases in order these are the branch's own tags. Taking them on
+    trust saves a walk of the history (`git describe`, as long as `git log` itself on a
+    long history); the plan's one walk then proves them (Walk) or the plan starts over
+    from `git describe`.
+    """
+    own = [r for r in every if tag_version(tag_format, r.tag) is not None]
+    finals = [r for r in own if not r.version.is_prerelease]
+    final = finals[-1] if finals else None
+    above = [r for r in own if r.version.is_prerelease and (not final or final.version < r.version)]
+    return final, above[-1] if above else None
+
+
 PLAIN = ("v{version}", "{version}")
 
 

@@ -23,6 +23,7 @@ from release.commits import (
     RELEASE_AS_GREP,
     Analysis,
     Change,
+    ParseCache,
     Rules,
     analyse,
     parser_version,
@@ -31,12 +32,18 @@ from release.commits import (
 from release.config import LoadedConfig, NpmTarget, PypiTarget, config_dir
 from release.errors import Problem, RepositoryError, UsageError, VersionError
 from release.forgeconfig import forge_repository, releases_url
-from release.history import every_release, highest_on_branch, tag_glob, tag_version
+from release.history import (
+    every_release,
+    highest_by_name,
+    highest_on_branch,
+    tag_glob,
+    tag_version,
+)
 from release.notes import forge_for
 from release.npm_package import choose_manager, needs_install
 from release.ops import cache as commit_cache
 from release.ops.artifacts import expand
-from release.ops.git import Git, LogEntry
+from release.ops.git import Git, LogEntry, Walk
 from release.packages import history_paths
 from release.paths import inside
 from release.version import TOKEN_RE, Bump, Version
@@ -184,29 +191,22 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         )
     git = Git(root)
     check_explicit_flags(options.version, options.prerelease, options.bump)
-    state, version_files = _read_state(git, loaded)
+    try:
+        state, version_files, trusted = _read_state(git, loaded, trust_names=True)
+    except VersionError:
+        # The files may disagree only with a tag taken on trust: ask git before refusing.
+        state, version_files, trusted = _read_state(git, loaded, trust_names=False)
     cache_file = commit_cache.cache_path(git.git_dir())
     rules = Rules.from_labels(cfg.commits.squash, cfg.commits.bump, cfg.commits.scope_bump)
     key = parser_version(rules)
     cache = commit_cache.load(cache_file, key)
     known = len(cache)
-    with _history(git, loaded, state.since) as entries:
-        analysis = analyse(
-            entries,
-            rules=rules,
-            stop_at_major=not options.changelog and not options.prerelease,
-            cache=cache,
-        )
-        if analysis.stopped_early and state.since == state.last_release:
-            # Only a Release-As footer further back still decides: reading on in this walk
-            # costs less than a second one (no parsing, one search per message).
-            analysis.release_as = analysis.release_as or release_as_in(entries)
-            analysis.footers_read = True
-    if analysis.stopped_early and analysis.release_as is None and not analysis.footers_read:
-        # The version-only reading stopped at a breaking change; a Release-As footer
-        # further back still decides, and git finds one without reading every message.
-        with git.log(state.last_release, RELEASE_AS_GREP, history_paths(loaded)) as footers:
-            analysis.release_as = release_as_in(footers)
+    analysis, proved = _analyse(git, loaded, state, trusted, options, rules, cache)
+    if not proved:
+        # A tag taken on trust is not on this branch (a maintenance branch, an rc made
+        # elsewhere): ask git which tags are, and read the history again from there.
+        state, version_files, _ = _read_state(git, loaded, trust_names=False)
+        analysis, _ = _analyse(git, loaded, state, None, options, rules, cache)
     if len(cache) != known:
         commit_cache.save(cache_file, key, cache)
     fragments = (
@@ -290,13 +290,69 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     )
 
 
+def _analyse(
+    git: Git,
+    loaded: LoadedConfig,
+    state: State,
+    trusted: Trusted | None,
+    options: Options,
+    rules: Rules,
+    cache: ParseCache,
+) -> tuple[Analysis, bool]:
+    """The commits since the last release, read once; and whether the tags taken on trust
+    proved to be on HEAD's history."""
+    watch = frozenset([trusted.pre] if trusted and trusted.pre else [])
+    with _history(git, loaded, state.since, watch) as entries:
+        analysis = analyse(
+            entries,
+            rules=rules,
+            stop_at_major=not options.changelog and not options.prerelease,
+            cache=cache,
+        )
+        if analysis.stopped_early and state.since == state.last_release:
+            # Only a Release-As footer further back still decides: reading on in this walk
+            # costs less than a second one (no parsing, one search per message).
+            analysis.release_as = analysis.release_as or release_as_in(entries)
+            analysis.footers_read = True
+    if analysis.stopped_early and analysis.release_as is None and not analysis.footers_read:
+        # The version-only reading stopped at a breaking change; a Release-As footer
+        # further back still decides, and git finds one without reading every message.
+        with git.log(state.last_release, RELEASE_AS_GREP, history_paths(loaded)) as footers:
+            analysis.release_as = release_as_in(footers)
+    return analysis, _proved(git, state, trusted, entries)
+
+
+@dataclass(frozen=True)
+class Trusted:
+    """Release tags taken to be on HEAD's history from their names (highest_by_name)."""
+
+    final: str | None  # the highest final release's commit: where the walk starts
+    pre: str | None  # the highest pre-release above it: one of the walk's commits
+
+
+def _proved(git: Git, state: State, trusted: Trusted | None, entries: object) -> bool:
+    """Whether the walk met the trusted tags: the final release at its boundary (or at
+    HEAD), the pre-release among its commits."""
+    if trusted is None:
+        return True
+    if not isinstance(entries, Walk) or not entries.ended:
+        commits = [c for c in (trusted.final, trusted.pre) if c]
+        return all(git.is_ancestor(commit, "HEAD") for commit in commits)
+    final = trusted.final
+    pre = trusted.pre
+    final_ok = final is None or final == state.head or final in entries.boundary
+    return final_ok and (pre is None or pre in entries.met)
+
+
 @contextmanager
-def _history(git: Git, loaded: LoadedConfig, since: str | None) -> Iterator[Iterator[LogEntry]]:
+def _history(
+    git: Git, loaded: LoadedConfig, since: str | None, watch: frozenset[str] = frozenset()
+) -> Iterator[Iterator[LogEntry]]:
     """The commits that are this package's: those touching its folder, and those whose scope
     names it (`fix(shop-core): ...`) wherever they changed files."""
     paths = history_paths(loaded)
     if not paths:
-        with git.log(since) as entries:
+        with git.log(since, watch=watch) as entries:
             yield entries
         return
     seen: set[str] = set()
@@ -314,7 +370,11 @@ def _history(git: Git, loaded: LoadedConfig, since: str | None) -> Iterator[Iter
     yield both()
 
 
-def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFileState]]:
+def _read_state(
+    git: Git, loaded: LoadedConfig, *, trust_names: bool
+) -> tuple[State, list[VersionFileState], Trusted | None]:
+    """Where the project stands. With `trust_names`, the release tags are the highest by
+    name, for the plan's one walk to prove (Trusted); else those `git describe` finds."""
     cfg = loaded.config
     git.ensure_repository()
     head = git.head()
@@ -323,7 +383,19 @@ def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFile
             Problem("the repository has no commits", str(loaded.root), "commit the project first")
         )
     glob = tag_glob(cfg.tag_format)
-    nearest, last_final = find_tags(git, cfg.tag_format, glob)
+    every = every_release(git, cfg.tag_format)
+    trusted: Trusted | None = None
+    # Only a whole walk from the final release can prove it (Walk): not a package's
+    # path-limited one, nor one that starts where the version files last changed.
+    if trust_names and cfg.version.source != "files" and not history_paths(loaded):
+        highest, pre = highest_by_name(cfg.tag_format, every)
+        top = pre or highest
+        nearest = top.tag if top else None
+        commits = git.commits_of(*[r.tag for r in (highest, pre) if r])
+        trusted = Trusted(commits[0] if highest else None, commits[-1] if pre else None)
+    else:
+        nearest, last_final = find_tags(git, cfg.tag_format, glob)
+        highest = highest_on_branch(git, cfg.tag_format, last_final, every)
     if nearest is None and git.is_shallow():
         raise RepositoryError(
             Problem(
@@ -333,8 +405,6 @@ def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFile
             )
         )
     files, file_version = read_version_files(loaded.root, cfg.version.sources())
-    every = every_release(git, cfg.tag_format)
-    highest = highest_on_branch(git, cfg.tag_format, last_final, every)
     nearest_version = tag_version(cfg.tag_format, nearest) if nearest else None
     if nearest_version is None or (highest and not highest.version < nearest_version):
         # The highest release on the branch, not a floating tag (v10) nor an older one.
@@ -369,7 +439,7 @@ def _read_state(git: Git, loaded: LoadedConfig) -> tuple[State, list[VersionFile
         head_tags,
         every,
     )
-    return state, files
+    return state, files, trusted
 
 
 def _nothing_to_note(root: Path, fragments: Fragments | None, analysis: Analysis) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from release.changelog import has_towncrier_config
 from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
 from release.journal import Journal, Summary, journals, release_lock, state_dir, summarize
@@ -35,6 +36,7 @@ from release.report import Report
 from release.setplan import SetPlan, build_set_plan
 from release.steps import ArtifactConflict, Context, Phase, Step, execute
 from release.transaction import make_context, validate_set
+from release.warmup import Task, warm
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
     clock = child_clock.seconds
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     register_env_secrets(loaded.config.secret_env_names())
+    warm(_later_imports(loaded))
     RemoteGit(loaded.root).ensure_repository()  # before the state folder is made inside it
     directory = state_dir(loaded.root, loaded.config.name)
     with release_lock(directory, loaded.config.name):
@@ -112,6 +115,24 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
         report.write(directory / "reports", f"{stamp}-{report.outcome.value}")
     notify(loaded, report, progress)  # outside the lock: a slow webhook holds up no one
     return report
+
+
+def _later_imports(loaded: LoadedConfig) -> list[Task]:
+    """What this push's later steps import, in the order they need it, for the warm-up."""
+    cfg = loaded.config
+    later: list[Task] = []
+    if (loaded.root / cfg.changelog.fragments).exists() or has_towncrier_config(loaded.root):
+        later += ["towncrier._builder", "towncrier._settings.load"]  # the plan's entry
+    if cfg.gates.secrets.enabled:
+        later += ["detect_secrets.core.secrets_collection", "detect_secrets.settings", _detectors]
+    return [*later, "git"]  # the release commit and tag (gitpython)
+
+
+def _detectors() -> object:
+    # detect-secrets imports each of its plugins on the first call, then keeps the table.
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    return get_mapping_from_secret_type_to_class()
 
 
 def _asked(options: PushOptions, world: WorldRelease) -> bool:

@@ -4,11 +4,13 @@ answers exactly as python-semantic-release's parser does."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from conftest import write_config
+from conftest import PYPROJECT, write_config
 from gitrepo import Repo
 
 from release import commits
@@ -129,6 +131,44 @@ def test_json_plan_imports_no_heavy_module(repo: Repo) -> None:
     assert json.loads(proc.stdout)["next_version"] == "1.3.0"
     loaded = [m for m in result["modules"] if m.split(".")[0] in HEAVY or m in HEAVY]
     assert loaded == []
+
+
+def _git_commands(repo: Repo, tmp: Path, *args: str) -> list[str]:
+    """The git commands a plan runs (GIT_TRACE2_EVENT: each process's argv), then its JSON."""
+    trace = tmp / "trace.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "release", "plan", *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "GIT_TRACE2_EVENT": str(trace)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    return [" ".join(e["argv"][1:]) for e in events if e.get("event") == "start"]
+
+
+def test_a_plan_walks_the_history_once(repo: Repo, tmp_path: Path) -> None:
+    # The last release is found from the tags' names; the one `git log` proves it is on
+    # the branch. No `git describe` or ancestry check: each walks as far as the log does.
+    repo.commit("feat: a", {"pyproject.toml": PYPROJECT.format(version="1.3.0rc1")})
+    repo.tag("v1.3.0rc1")
+    repo.commit("fix: b", {"b.txt": "b"})
+    config = write_config(repo)
+    commands = _git_commands(repo, tmp_path, "--config", str(config))
+    walks = [c for c in commands if _walks(c)]
+    assert len(walks) == 1 and " log " in f" {walks[0]} ", commands
+    assert "--boundary" in walks[0]
+
+
+def _walks(command: str) -> bool:
+    words = command.replace("-c core.pager=cat -c color.ui=never ", "").split()
+    return (
+        bool(words)
+        and words[0] in ("log", "describe", "merge-base", "rev-list", "tag")
+        and (words[0] != "tag" or "--merged" in words)
+    )
 
 
 def test_human_plan_still_renders(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -108,3 +108,41 @@ def test_source_files_trusts_files_ahead_of_the_tags(
     assert data["current_version"] == "1.4.0"
     assert data["current_source"] == 'version files ([version].source = "files")'
     assert (data["next_version"], data["commits_read"]) == ("1.4.1", 1)
+
+
+def test_a_higher_tag_of_the_same_spelling_off_the_branch_is_not_taken_on_trust(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The highest tag by name is tried first; the walk shows it is not on this branch, so
+    # the plan starts over from the branch's own (v1.2.0), then refuses to go below v1.5.0.
+    repo.git("checkout", "-q", "-b", "elsewhere")
+    repo.commit("feat: big", {"pyproject.toml": PYPROJECT.format(version="1.5.0")})
+    repo.tag("v1.5.0")
+    repo.git("checkout", "-q", "main")
+    repo.commit("feat: small")
+    problem = refused(write_config(repo), capsys)
+    assert problem["what"] == (
+        "the next version 1.3.0 is below tag v1.5.0 (1.5.0): a release never goes backwards"
+    )
+    # The same from a version-only query, whose reading stops at the first decider.
+    assert refused(write_config(repo), capsys, "--no-changelog")["where"] == "tag v1.5.0"
+
+
+def test_a_pre_release_made_on_another_branch_is_not_current(repo: Repo, plan: Plan) -> None:
+    repo.git("checkout", "-q", "-b", "next")
+    repo.commit("feat: preview", {"pyproject.toml": PYPROJECT.format(version="1.3.0rc1")})
+    repo.tag("v1.3.0rc1")
+    repo.git("checkout", "-q", "main")
+    repo.commit("fix: on main")
+    data = plan(write_config(repo))
+    assert (data["current_version"], data["last_tag"]) == ("1.2.0", "v1.2.0")
+    assert data["next_version"] == "1.2.1"
+
+
+def test_a_pre_release_on_the_branch_is_current(repo: Repo, plan: Plan) -> None:
+    repo.commit("feat: preview", {"pyproject.toml": PYPROJECT.format(version="1.3.0rc1")})
+    repo.tag("v1.3.0rc1")
+    repo.commit("fix: after the rc")
+    data = plan(write_config(repo), "--prerelease", "rc")
+    assert (data["current_version"], data["last_tag"]) == ("1.3.0rc1", "v1.2.0")
+    assert data["next_version"] == "1.3.0rc2"

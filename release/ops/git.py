@@ -23,6 +23,39 @@ class LogEntry:
     message: str
 
 
+class Walk:
+    """The commits of one `git log`, newest first, and what the walk proved on the way.
+
+    With `boundary`, the excluded commits the walk stopped at are kept aside (not yielded):
+    `since` is an ancestor of HEAD exactly when its commit is among them. Commits in
+    `watch` are noted when met. Both are known only once the walk has `ended`.
+    """
+
+    def __init__(self, records: Iterator[str], watch: frozenset[str]) -> None:
+        self._records = records
+        self._watch = watch
+        self.boundary: set[str] = set()
+        self.met: set[str] = set()
+        self.ended = False
+
+    def __iter__(self) -> Walk:
+        return self
+
+    def __next__(self) -> LogEntry:
+        for record in self._records:
+            if not record:
+                continue
+            if record[0] == "-":
+                self.boundary.add(record[1 : record.index("\x1f")])
+                continue
+            entry = _entry(record[1:])
+            if entry.sha in self._watch:
+                self.met.add(entry.sha)
+            return entry
+        self.ended = True
+        raise StopIteration
+
+
 class Git:
     """Git operations on one repository."""
 
@@ -123,21 +156,37 @@ class Git:
     def rev(self, ref: str) -> str:
         return self.out("rev-parse", "--verify", f"{ref}^{{commit}}")
 
+    def commits_of(self, *tags: str) -> list[str]:
+        """The commit each tag points at (peeled), in one call."""
+        if not tags:
+            return []
+        return self.out("rev-parse", *(f"refs/tags/{t}^{{commit}}" for t in tags)).split()
+
     @contextmanager
     def log(
-        self, since: str | None, grep: str = "", paths: tuple[str, ...] = ()
-    ) -> Iterator[Iterator[LogEntry]]:
+        self,
+        since: str | None,
+        grep: str = "",
+        paths: tuple[str, ...] = (),
+        *,
+        watch: frozenset[str] = frozenset(),
+    ) -> Iterator[Walk]:
         """Stream the commits after `since` (all of history when None), newest first;
         with `grep`, only those whose message matches it (case-insensitive regex); with
         `paths` (pathspecs relative to this folder), only those that touch them.
 
-        One `git log` process; records are NUL-separated so any message text is safe.
+        One `git log` process; records are NUL-separated so any message text is safe. A
+        whole walk (no grep, no paths) also says whether `since` is on HEAD's history, for
+        the cost of a few more records: see Walk.
         """
         rng = f"{since}..HEAD" if since else "HEAD"
         select = ["-i", "-E", f"--grep={grep}"] if grep else []
-        args = [*_BASE, "log", "-z", *select, "--format=%H%x1f%P%x1f%B", rng, "--", *paths]
+        # Path limiting rewrites parents and grep hides commits: the boundary then says nothing.
+        boundary = ["--boundary"] if since and not grep and not paths else []
+        fmt = "--format=%m%H%x1f%P%x1f%B"
+        args = [*_BASE, "log", "-z", *boundary, *select, fmt, rng, "--", *paths]
         with stream_lines(args, cwd=self.root, separator="\0") as records:
-            yield (_entry(r) for r in records if r)
+            yield Walk(records, watch)
 
     def status_porcelain(self) -> str:
         # Not stripped: the first entry's leading space is part of its status columns.
