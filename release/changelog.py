@@ -18,6 +18,7 @@ from release.config import ChangelogSettings
 from release.errors import ConfigError, Problem, UsageError
 from release.notes import Forge, render_entry, render_notes
 from release.paths import inside, no_links_under
+from release.warmup import settle
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Fragments:
 
 def load_fragments(root: Path, settings: ChangelogSettings) -> Fragments:
     """Find fragments with the project's own towncrier config, or one built from ours."""
+    settle("towncrier")
     from towncrier._builder import find_fragments
     from towncrier._settings.load import ConfigError as TowncrierConfigError
     from towncrier._settings.load import load_config, parse_toml
@@ -85,6 +87,7 @@ def has_towncrier_config(root: Path) -> bool:
 
 def render_fragments(fragments: Fragments, version: str, date: str, name: str) -> str:
     """The release notes towncrier would write for `version` (its draft output, exactly)."""
+    settle("towncrier")
     from towncrier._builder import render_fragments as towncrier_render
     from towncrier._builder import split_fragments
 

@@ -122,10 +122,11 @@ def _later_imports(loaded: LoadedConfig) -> list[Task]:
     cfg = loaded.config
     later: list[Task] = []
     if (loaded.root / cfg.changelog.fragments).exists() or has_towncrier_config(loaded.root):
-        later += ["towncrier._builder", "towncrier._settings.load"]  # the plan's entry
+        later.append(Task("towncrier", ("towncrier._builder", "towncrier._settings.load")))
     if cfg.gates.secrets.enabled:
-        later += ["detect_secrets.core.secrets_collection", "detect_secrets.settings", _detectors]
-    return [*later, "git"]  # the release commit and tag (gitpython)
+        modules = ("detect_secrets.core.secrets_collection", "detect_secrets.settings")
+        later.append(Task("detect_secrets", modules, (_detectors,)))
+    return [*later, Task("git", ("git",))]  # the release commit and tag (gitpython)
 
 
 def _detectors() -> object:

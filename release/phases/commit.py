@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from release.steps import Context, Phase
+from release.warmup import settle
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Commit:
         return False
 
     def apply(self, ctx: Context) -> dict[str, Any]:
+        settle("git")
         import git as gitpython  # loaded when a release commits: status and plans never need it
 
         repo = gitpython.Repo(ctx.git.root)
@@ -79,6 +81,7 @@ class Tag:
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         assert ctx.record.release_sha
+        settle("git")
         import git as gitpython
 
         repo = gitpython.Repo(ctx.git.root)

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -20,6 +21,7 @@ from release.ops.git import Git
 from release.ops.process import run_shell
 from release.plan import Plan
 from release.progress import Progress
+from release.warmup import settle
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,78 @@ def run_gates(
     repository: bool = True,
 ) -> tuple[list[GateResult], list[Problem]]:
     """Run every enabled gate; a skip needs the gate to be skippable and a reason."""
+    return start_gates(plan, loaded, skips, repository=repository).finish(progress)
+
+
+# Gates that run no command: they only read the repository, so they may run beside others.
+READ_ONLY = ("branch", "secrets", "changelog", "fragments", "versions", "credential_files")
+
+_Gate = tuple[str, bool, bool, str, Callable[[], "_Outcome"]]
+
+
+@dataclass
+class StartedGates:
+    """Gates whose read-only checks already run on a worker thread (start_gates)."""
+
+    gates: list[_Gate]
+    skips: dict[str, str]
+    repository: bool
+    early: dict[str, Future[_Outcome]]
+
+    def finish(self, progress: Progress) -> tuple[list[GateResult], list[Problem]]:
+        """Each gate's result in the table's order, shown as it is reached."""
+        try:
+            return _judge(self, progress)
+        finally:
+            for future in self.early.values():
+                future.cancel()
+
+
+def start_gates(
+    plan: Plan,
+    loaded: LoadedConfig,
+    skips: dict[str, str],
+    *,
+    repository: bool = True,
+) -> StartedGates:
+    """Refuse unknown skips, then start the read-only gates on one worker thread.
+
+    They read git and files only, in-process (detect-secrets scans the change): while the
+    main thread waits on the remote, the registries and the test and build commands, they
+    cost the release nothing. Their results are shown in order, when `finish` reaches them.
+    """
+    gates = _gate_table(plan, loaded)
+    known = {name for name, *_ in gates}
+    unknown = sorted(set(skips) - known)
+    if unknown:
+        raise UsageError(
+            Problem(
+                f"no gate named {', '.join(unknown)}",
+                "--skip-gate",
+                f"gates: {', '.join(sorted(known))}",
+            )
+        )
+    early: dict[str, Future[_Outcome]] = {}
+    wanted = [
+        (name, check)
+        for name, enabled, _, _, check in gates
+        if name in READ_ONLY
+        and enabled
+        and name not in skips
+        and (repository or name not in REPOSITORY_GATES)
+    ]
+    if wanted:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gates")
+        early = {name: pool.submit(check) for name, check in wanted}
+        pool.shutdown(wait=False)
+    return StartedGates(gates, skips, repository, early)
+
+
+def _gate_table(plan: Plan, loaded: LoadedConfig) -> list[_Gate]:
     cfg = loaded.config
     gates = cfg.gates
     git = Git(loaded.root)
-    builtin: list[tuple[str, bool, bool, str, Callable[[], _Outcome]]] = [
+    builtin: list[_Gate] = [
         (
             "tests",
             gates.tests.enabled,
@@ -127,19 +197,14 @@ def run_gates(
                 partial(_command, loaded, custom.command, "gate"),
             )
         )
-    known = {name for name, *_ in builtin}
-    unknown = sorted(set(skips) - known)
-    if unknown:
-        raise UsageError(
-            Problem(
-                f"no gate named {', '.join(unknown)}",
-                "--skip-gate",
-                f"gates: {', '.join(sorted(known))}",
-            )
-        )
+    return builtin
+
+
+def _judge(started: StartedGates, progress: Progress) -> tuple[list[GateResult], list[Problem]]:
+    skips, repository = started.skips, started.repository
     results: list[GateResult] = []
     problems: list[Problem] = []
-    for name, enabled, skippable, why, gate_check in builtin:
+    for name, enabled, skippable, why, gate_check in started.gates:
         if not repository and name in REPOSITORY_GATES:
             continue
         if not enabled:
@@ -158,7 +223,8 @@ def run_gates(
                 results.append(GateResult(name, "skipped", f"reason: {skips[name]}", why))
                 continue
         with progress.step(f"gate {name}") as mark:
-            outcome = gate_check()
+            early = started.early.get(name)
+            outcome = early.result() if early else gate_check()
             mark.failed = not outcome.ok
         status = "passed" if outcome.ok else "failed"
         results.append(GateResult(name, "empty" if outcome.empty else status, outcome.detail, why))
@@ -225,6 +291,7 @@ def _branch(git: Git, allowed: list[str]) -> _Outcome:
 def _secrets(git: Git, loaded: LoadedConfig, since: str | None, allowlist: str) -> _Outcome:
     """Secrets on the lines added since the last release (every line on a first release)."""
     # Imported here: detect-secrets loads its plugins at import, and only this gate needs it.
+    settle("detect_secrets")
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.core.secrets_collection import SecretsCollection
     from detect_secrets.settings import transient_settings

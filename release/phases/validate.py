@@ -20,7 +20,7 @@ from release.ops.pypi import Index, credentials_rejected, default_simple_url
 from release.ops.pypi import has_version as pypi_has_version
 from release.ops.pypi import held_versions as pypi_held_versions
 from release.phases.forge import validate_forges
-from release.phases.gates import GateResult, run_gates
+from release.phases.gates import GateResult, start_gates
 from release.plan import Plan, missing_changelog_entry
 from release.progress import Progress
 from release.version import Version
@@ -99,6 +99,8 @@ def validate(
     the branch, secrets) are left out: a set of packages runs them once, for its first.
     """
     problems: list[Problem] = []
+    # The read-only gates run while these checks wait on the remote and the registries.
+    gates = start_gates(plan, loaded, skips, repository=repository)
     checks: list[tuple[str, Callable[[], list[Problem]]]] = [
         ("repository", lambda: _repository(plan, loaded, git, whole=repository)),
         ("remote", lambda: _remote(plan, loaded, git, whole=repository)),
@@ -112,7 +114,7 @@ def validate(
         for problem in found:
             progress.error(problem.what)
         problems += found
-    results, failed = run_gates(plan, loaded, skips, progress, repository=repository)
+    results, failed = gates.finish(progress)
     for problem in failed:
         progress.error(problem.what)
     return problems + failed, results
