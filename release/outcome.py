@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from release.errors import Problem
+from release.executor import Execution
 from release.phases.deploy import RemoteMovedOn
 from release.record import ReleaseRecord
 from release.report import Outcome, Report, StepReport, TargetReport
-from release.steps import ArtifactConflict, Context, Execution
+from release.steps import ArtifactConflict, Context
 
 
 def conflict(ctx: Context, exc: ArtifactConflict) -> Report:

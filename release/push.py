@@ -12,6 +12,7 @@ from pathlib import Path
 from release.changelog import has_towncrier_config
 from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
+from release.executor import execute
 from release.journal import Journal, Summary, journals, release_lock, state_dir, summarize
 from release.masking import register_env_secrets
 from release.notify import notify
@@ -34,7 +35,7 @@ from release.recovery import (
 )
 from release.report import Report
 from release.setplan import SetPlan, build_set_plan
-from release.steps import ArtifactConflict, Context, Phase, Step, execute
+from release.steps import ArtifactConflict, Context, Phase, Step
 from release.transaction import make_context, validate_set
 from release.warmup import Task, warm
 

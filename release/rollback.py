@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError, UsageError
+from release.executor import rollback
 from release.journal import Journal, Summary, journals, release_lock, state_dir, summarize
 from release.masking import register_env_secrets
 from release.notify import notify
@@ -20,7 +21,7 @@ from release.progress import Progress
 from release.record import ReleaseRecord
 from release.recovery import WorldRelease, rolled_back_since, world_release
 from release.report import Outcome, Report, StepReport
-from release.steps import Context, Step, rollback
+from release.steps import Context, Step
 from release.transaction import make_context
 
 
