@@ -177,3 +177,24 @@ def test_human_plan_still_renders(repo: Repo, capsys: pytest.CaptureFixture[str]
     repo.commit("feat: visible", {"v.txt": "v"})
     assert main(["plan", "--config", str(write_config(repo))]) == 0
     assert "1.3.0" in capsys.readouterr().out
+
+
+def test_help_loads_only_the_parser() -> None:
+    # Each verb's code (and the config and plan modules, pydantic's users) loads when the
+    # verb runs: --help answers from the parser alone.
+    script = (
+        "import json, sys\n"
+        "from release.cli import main\n"
+        "try:\n"
+        "    main(['plan', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "--no-changelog" in proc.stdout, proc.stderr
+    modules = json.loads(proc.stderr.strip().splitlines()[-1])
+    late = ("release.config", "release.plan", "release.cli.verbs_plan", "pydantic", *HEAVY)
+    assert [m for m in modules if m.split(".")[0] in late or m in late] == []
