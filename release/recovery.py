@@ -21,7 +21,7 @@ from release.ops.git import RemoteGit
 from release.ops.pypi import published_hashes
 from release.phases.deploy import VERIFIED_REFS
 from release.phases.validate import Registries
-from release.plan import _targets
+from release.planned import planned_targets
 from release.record import ReleaseRecord, TargetRecord
 from release.version import Version
 
@@ -104,7 +104,7 @@ def last_release(
         files=[],
         targets=[
             TargetRecord(t.name, t.kind, t.url, t.version, t.dist_tag)
-            for t in _targets(loaded, parsed)
+            for t in planned_targets(loaded, parsed)
         ],
         distribution=names[0],
         npm_package=names[1],

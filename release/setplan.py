@@ -12,7 +12,8 @@ from release.errors import ConfigError, Problem, ReleaseError, UsageError
 from release.ops.files import read_text
 from release.packages import members, select
 from release.paths import inside
-from release.plan import FileChange, Options, Plan, build_plan
+from release.plan import Options, Plan, build_plan
+from release.planned import FileChange
 from release.version import Bump
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from gitrepo import Repo
 from release.config import load_config
 from release.errors import ConfigError
 from release.notes import release_notes
-from release.plan import FileChange
+from release.planned import FileChange
 
 FORGES = """
 [[targets]]

@@ -22,7 +22,8 @@ from release.ops.pypi import has_version as pypi_has_version
 from release.ops.pypi import held_versions as pypi_held_versions
 from release.phases.forge import validate_forges
 from release.phases.gates import GateResult, start_gates
-from release.plan import Plan, missing_changelog_entry
+from release.plan import Plan
+from release.planned import missing_changelog_entry
 from release.progress import Progress
 from release.version import Version
 
