@@ -413,7 +413,11 @@ RELEASE_AS_GREP = "^Release-As:"
 def release_as_in(entries: Iterable[LogEntry]) -> Change | None:
     """The newest Release-As footer among `entries` (for a reading that stopped early)."""
     for entry in entries:
-        match = _RELEASE_AS.search(entry.message)
+        message = entry.message
+        # The same cheap test as a parsed message's: most messages never reach the regex.
+        if "elease-" not in message and "ELEASE-" not in message:
+            continue
+        match = _RELEASE_AS.search(message)
         if match and entry.parents < 2:
             return Change(entry.sha, "", "", "", Bump.NONE, release_as=match.group("version"))
     return None

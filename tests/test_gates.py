@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import write_config
+from conftest import PYPROJECT, write_config
 from gitrepo import Repo
 
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
@@ -62,6 +62,22 @@ def test_secret_in_the_change_fails_without_printing_it(repo: Repo) -> None:
     assert code == 2
     assert found["secrets"]["status"] == "failed"
     assert "settings.py:1 (GitHub Token)" in found["secrets"]["detail"]
+    assert SECRET not in output
+
+
+def test_only_the_added_lines_are_judged_wherever_the_project_sits(repo: Repo) -> None:
+    # A project in a folder of its repository: the change is read from the repository's
+    # top, and a secret already there before the last release is not this release's.
+    old = "\n".join(f"line_{n} = {n}" for n in range(200))
+    repo.commit("chore: app", {"app/pyproject.toml": PYPROJECT.format(version="1.2.0")})
+    repo.commit("chore: old", {"app/big.py": f'{old}\nOLD = "{SECRET[:-4]}abcd"\n'})
+    repo.tag("app-v1.2.0")
+    repo.commit("fix: new", {"app/big.py": f'{old}\nOLD = "{SECRET[:-4]}abcd"\nNEW = "{SECRET}"\n'})
+    config = write_config(repo, path=f"{repo.root.name}/app", tag_format="app-v{version}")
+    code, found, output = gates(config)
+    assert code == 2
+    detail = found["secrets"]["detail"]
+    assert "big.py:202 (GitHub Token)" in detail and "big.py:201" not in detail, detail
     assert SECRET not in output
 
 

@@ -45,13 +45,14 @@ class Walk:
         for record in self._records:
             if not record:
                 continue
-            if record[0] == "-":
-                self.boundary.add(record[1 : record.index("\x1f")])
+            marked, parents, message = record.split("\x1f", 2)
+            sha = marked[1:].strip()  # after the walk's mark: > a commit, - its boundary
+            if marked[0] == "-":
+                self.boundary.add(sha)
                 continue
-            entry = _entry(record[1:])
-            if entry.sha in self._watch:
-                self.met.add(entry.sha)
-            return entry
+            if sha in self._watch:
+                self.met.add(sha)
+            return LogEntry(sha, len(parents.split()), message)
         self.ended = True
         raise StopIteration
 
@@ -197,11 +198,6 @@ class Git:
             return self.run("show", f"{rev}:{path}").stdout
         except CommandError:
             return None
-
-
-def _entry(record: str) -> LogEntry:
-    sha, parents, message = record.split("\x1f", 2)
-    return LogEntry(sha.strip(), len(parents.split()), message)
 
 
 class RemoteGit(Git):
