@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from release.commits import Analysis
-from release.config import ChangelogSettings
+from release.config.settings import ChangelogSettings
 from release.errors import ConfigError, Problem, UsageError
 from release.notes import Forge, render_entry, render_notes
 from release.paths import inside, no_links_under

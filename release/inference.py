@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from release.calver import recognise
-from release.config import _FRAGMENT_BUMPS
+from release.config.settings import FRAGMENT_BUMPS
 from release.errors import VersionError
 from release.history import tag_glob, tag_version
 from release.ops.git import Git
@@ -305,7 +305,7 @@ def _towncrier(root: Path, pyproject: dict[str, Any] | None) -> Answer | None:
     types = [t.get("directory") for t in settings.get("type", []) if isinstance(t, dict)]
     if isinstance(settings.get("type"), dict):
         types = list(settings["type"])
-    bump = {t: _FRAGMENT_BUMPS.get(t, "patch") for t in types if t} or None
+    bump = {t: FRAGMENT_BUMPS.get(t, "patch") for t in types if t} or None
     value: dict[str, Any] = {
         "mode": "generate",
         "file": filename,

@@ -6,7 +6,9 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel
 
-from release.config import LoadedConfig, PackageEntry, ProjectConfig, check_tag_format
+from release.config import LoadedConfig, ProjectConfig
+from release.config.base import check_tag_format
+from release.config.project import PackageEntry
 from release.errors import ConfigError, Problem
 from release.paths import inside
 

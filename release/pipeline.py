@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from release.config import LoadedConfig, NpmTarget, PypiTarget
+from release.config import LoadedConfig
+from release.config.targets import NpmTarget, PypiTarget
 from release.packages import members
 from release.phases import forge, npm, pypi
 from release.phases.commit import Commit, Tag

@@ -9,7 +9,8 @@ from typing import Any
 from packaging.version import InvalidVersion
 from packaging.version import Version as Pep440
 
-from release.config import LoadedConfig, NpmTarget
+from release.config import LoadedConfig
+from release.config.targets import NpmTarget
 from release.errors import ReleaseError
 from release.history import tag_glob, tag_version
 from release.journal import journals, state_dir, summarize

@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 import webbrowser
 
-from release.config import NpmTarget, PypiTarget
+from release.config.targets import NpmTarget, PypiTarget
 
 
 def release_page(target: PypiTarget | NpmTarget, names: tuple[str, str], version: str) -> str:

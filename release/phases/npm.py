@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from release.config import NpmTarget
+from release.config.targets import NpmTarget
 from release.errors import Problem
 from release.ops import npm
 from release.ops.artifacts import build_env, check_versions

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from release.config import PYPI_UPLOAD_HOSTS, PypiTarget
+from release.config.targets import PYPI_UPLOAD_HOSTS, PypiTarget
 from release.errors import Problem, ReleaseError
 from release.ops.artifacts import build_env, check_versions, expand
 from release.ops.files import sha256

@@ -9,7 +9,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from release.config import LoadedConfig, PypiTarget
+from release.config import LoadedConfig
+from release.config.targets import PypiTarget
 from release.errors import CommandError, Problem, ReleaseError
 from release.ops.ci import oidc_available
 from release.ops.git import RemoteGit
