@@ -103,6 +103,11 @@ class Context:
     package_indexes: dict[str, dict[str, Index]] = field(default_factory=dict)
     package_npm: dict[str, dict[str, NpmRegistry]] = field(default_factory=dict)
     tree: Path | None = None  # where the release commit's tree is exported (shared)
+    acting_for: str = ""  # the package whose view this is (Context.package), in a set
+
+    def point(self, step: str) -> str:
+        """A step's name as the journal gives it: `publish index [shop-core]` in a set."""
+        return f"{step} [{self.acting_for}]" if self.acting_for else step
 
     @property
     def root(self) -> Path:
@@ -174,6 +179,7 @@ class Context:
             indexes=self.package_indexes.get(name, {}),
             npm=self.package_npm.get(name, {}),
             tree=self.tree or self.scratch / "source",
+            acting_for=name,
         )
 
     def verify_timeout(self, target: str) -> float:

@@ -215,7 +215,7 @@ def test_a_failure_at_any_package_rolls_the_whole_set_back(
 _KILLS = [
     *step_names([Pkg("L", "pypi"), Pkg("W", "npm")]),
     "release commit:after",
-    "publish index:file1",
+    "publish index [L]:file1",
     "push:after",
 ]
 

@@ -169,7 +169,7 @@ class Publish(TargetStep):
         files = self._missing(ctx)
         for number, path in enumerate(files, 1):
             upload(index, [path])
-            maybe_die(f"{self.name}:file{number}")
+            maybe_die(f"{ctx.point(self.name)}:file{number}")
         ctx.target_status[self.target] = "published"
         return {"target": self.target, "files": [p.name for p in files]}
 

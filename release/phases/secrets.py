@@ -1,0 +1,112 @@
+"""The secrets gate: detect-secrets on the lines a release adds, or every file on a first one."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from release.config import LoadedConfig
+from release.ops.git import Git
+from release.warmup import settle
+
+
+def scan_change(
+    git: Git, loaded: LoadedConfig, since: str | None, allowlist: str
+) -> tuple[bool, str]:
+    """Secrets on the lines added since the last release (every line on a first release):
+    whether there is none, and what was found or scanned."""
+    # Imported here: detect-secrets loads its plugins at import, and only this gate needs it.
+    settle("detect_secrets")
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.core.secrets_collection import SecretsCollection
+    from detect_secrets.settings import transient_settings
+
+    allowed = _baseline(loaded.root / allowlist)
+    collection = SecretsCollection()
+    # Every detector but bare hex entropy: hex strings in a change are digests (sha256 of
+    # wheels in twine's tests, lockfile hashes) far more often than credentials, and a hex
+    # credential assigned to a name is still caught by the keyword detector.
+    detectors: dict[str, type] = dict(get_mapping_from_secret_type_to_class())
+    plugins = [
+        {"name": detector.__name__}
+        for detector in detectors.values()
+        if detector.__name__ != "HexHighEntropyString"
+    ]
+    diff = ""
+    names: list[str] = []
+    if since:
+        # The added lines only, as detect-secrets reads a diff: scanning the changed files
+        # whole cost ten times as much on twine's 7.0.0 (38 files, 355 lines added).
+        # The allow-list holds hashes of secrets: it is the one file not to scan.
+        # Absolute names (a/ + /top/...): detect-secrets drops a file it cannot find from
+        # its own working directory, which is not the repository's.
+        top = git.out("rev-parse", "--show-toplevel")
+        diff = git.out(
+            "-c",
+            "core.quotePath=false",
+            "diff",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            f"--src-prefix=a/{top}/",
+            f"--dst-prefix=b/{top}/",
+            f"{since}..HEAD",
+            "--",
+            ":(top)",
+            f":(exclude){allowlist}",
+        )
+    else:
+        names = [n for n in git.out("ls-files").splitlines() if n != allowlist]
+    with transient_settings({"plugins_used": plugins}):
+        if since:
+            collection.scan_diff(diff)
+        for name in names:
+            path = loaded.root / name
+            if path.is_file():
+                collection.scan_file(str(path))
+    found = []
+    for filename, secret in collection:
+        rel = os.path.relpath(filename, loaded.root)
+        if (rel, secret.secret_hash) in allowed:
+            continue
+        found.append(f"{rel}:{secret.line_number} ({secret.type})")
+    if found:
+        return False, "possible secrets: " + ", ".join(sorted(found))
+    if not since:
+        return True, f"{len(names)} files scanned (first release)"
+    added = added_lines(diff)
+    lines = sum(len(v) for v in added.values())
+    return True, f"{lines} lines added in {len(added)} files scanned"
+
+
+def added_lines(diff: str) -> dict[str, set[int]]:
+    """File -> numbers of the lines a `git diff -U0` adds (in the new version of the file).
+
+    >>> added_lines("+++ b/a.py\\n@@ -1,0 +2,2 @@\\n+x\\n+y\\n+++ /dev/null\\n@@ -1 +0,0 @@")
+    {'a.py': {2, 3}}
+    """
+    found: dict[str, set[int]] = {}
+    current: str | None = None
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            target = line[4:].rstrip("\t")  # git ends a name holding spaces with a tab
+            current = target[2:] if target.startswith("b/") else None
+        elif line.startswith("@@ ") and current is not None:
+            new = line.split(" ")[2]  # +START[,COUNT]
+            start, _, count = new[1:].partition(",")
+            lines = range(int(start), int(start) + int(count or 1))
+            if lines:
+                found.setdefault(current, set()).update(lines)
+    return found
+
+
+def _baseline(path: Path) -> set[tuple[str, str]]:
+    if not path.is_file():
+        return set()
+    data = json.loads(path.read_text("utf-8"))
+    return {
+        (filename, item["hashed_secret"])
+        for filename, items in data.get("results", {}).items()
+        for item in items
+    }
