@@ -14,7 +14,7 @@ from gitrepo import Repo
 import release.credentials
 import release.npm_package
 import release.ops.artifacts
-import release.phases.gates
+import release.phases.secrets
 from release.cli import main
 
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
@@ -30,7 +30,7 @@ def gates(config: Any, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[st
 
 @pytest.mark.parametrize(
     "module",
-    [release.credentials, release.npm_package, release.ops.artifacts, release.phases.gates],
+    [release.credentials, release.npm_package, release.ops.artifacts, release.phases.secrets],
 )
 def test_examples_in_docstrings_hold(module: Any) -> None:
     failed, attempted = doctest.testmod(module)
