@@ -77,6 +77,11 @@ def load_fragments(root: Path, settings: ChangelogSettings) -> Fragments:
     return Fragments(config, root, found, contents, root / config.filename, config.start_string)
 
 
+def uses_fragments(root: Path, settings: ChangelogSettings) -> bool:
+    """Whether the project keeps news fragments: a fragments folder, or its own towncrier."""
+    return (root / settings.fragments).exists() or has_towncrier_config(root)
+
+
 def has_towncrier_config(root: Path) -> bool:
     """Whether the project configures towncrier itself (towncrier.toml or [tool.towncrier])."""
     if (root / "towncrier.toml").exists():

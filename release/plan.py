@@ -13,6 +13,7 @@ from release.changelog import (
     compose_entry,
     has_towncrier_config,
     load_fragments,
+    uses_fragments,
 )
 from release.commits import (
     Analysis,
@@ -168,11 +169,7 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         )
     if len(cache) != known:
         commit_cache.save(cache_file, key, cache)
-    fragments = (
-        load_fragments(root, cfg.changelog)
-        if (root / cfg.changelog.fragments).exists() or has_towncrier_config(root)
-        else None
-    )
+    fragments = load_fragments(root, cfg.changelog) if uses_fragments(root, cfg.changelog) else None
     bump, bump_source, reasons = _decide_bump(options, analysis, fragments, cfg.changelog.bump)
     release_as = None
     if analysis.release_as is not None and not (options.version or options.bump):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from release.changelog import has_towncrier_config
+from release.changelog import uses_fragments
 from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
 from release.executor import execute
@@ -122,7 +122,7 @@ def _later_imports(loaded: LoadedConfig) -> list[Task]:
     """What this push's later steps import, in the order they need it, for the warm-up."""
     cfg = loaded.config
     later: list[Task] = []
-    if (loaded.root / cfg.changelog.fragments).exists() or has_towncrier_config(loaded.root):
+    if uses_fragments(loaded.root, cfg.changelog):
         later.append(Task("towncrier", ("towncrier._builder", "towncrier._settings.load")))
     if cfg.gates.secrets.enabled:
         modules = ("detect_secrets.core.secrets_collection", "detect_secrets.settings")
