@@ -71,8 +71,9 @@ def read_state(
         top = pre or highest
         nearest = top.tag if top else None
         commits = git.commits_of(*[r.tag for r in (highest, pre) if r])
-        trusted = Trusted(commits[0] if highest else None, commits[-1] if pre else None)
-    else:
+        if commits is not None:  # else a tag names no commit: `git describe` skips it
+            trusted = Trusted(commits[0] if highest else None, commits[-1] if pre else None)
+    if trusted is None:
         nearest, last_final = find_tags(git, cfg.tag_format, glob)
         highest = highest_on_branch(git, cfg.tag_format, last_final, every)
     if nearest is None and git.is_shallow():

@@ -146,3 +146,15 @@ def test_a_pre_release_on_the_branch_is_current(repo: Repo, plan: Plan) -> None:
     data = plan(write_config(repo), "--prerelease", "rc")
     assert (data["current_version"], data["last_tag"]) == ("1.3.0rc1", "v1.2.0")
     assert data["next_version"] == "1.3.0rc2"
+
+
+def test_a_release_named_tag_of_a_tree_is_a_clear_refusal(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A tag may name a tree or a blob: taken on trust it has no commit to walk from, so
+    # the plan asks git for the branch's own tag, then refuses to go below that name.
+    repo.commit("fix: after")
+    repo.git("tag", "v9.9.9", "HEAD^{tree}")
+    problem = refused(write_config(repo), capsys)
+    assert problem["where"] == "tag v9.9.9"
+    assert "a release never goes backwards" in problem["what"]

@@ -157,11 +157,13 @@ class Git:
     def rev(self, ref: str) -> str:
         return self.out("rev-parse", "--verify", f"{ref}^{{commit}}")
 
-    def commits_of(self, *tags: str) -> list[str]:
-        """The commit each tag points at (peeled), in one call."""
+    def commits_of(self, *tags: str) -> list[str] | None:
+        """The commit each tag points at (peeled), in one call; None when one names no
+        commit (a tag of a tree or a blob)."""
         if not tags:
             return []
-        return self.out("rev-parse", *(f"refs/tags/{t}^{{commit}}" for t in tags)).split()
+        result = self.run("rev-parse", *(f"refs/tags/{t}^{{commit}}" for t in tags), check=False)
+        return result.stdout.split() if result.returncode == 0 else None
 
     @contextmanager
     def log(
