@@ -78,6 +78,11 @@ class StepRecord:
     detail: str = ""
 
 
+def in_package(step: str, package: str) -> str:
+    """A step's name when it acts on one package of a set: `build [shop-core]`."""
+    return f"{step} [{package}]"
+
+
 @dataclass
 class Context:
     """What the steps share: the release record, the project, and the outside world's handles."""
@@ -107,7 +112,7 @@ class Context:
 
     def point(self, step: str) -> str:
         """A step's name as the journal gives it: `publish index [shop-core]` in a set."""
-        return f"{step} [{self.acting_for}]" if self.acting_for else step
+        return in_package(step, self.acting_for) if self.acting_for else step
 
     @property
     def root(self) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from release.steps import Context, Phase, Step
+from release.steps import Context, Phase, Step, in_package
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Each:
     concurrent: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.name = f"{self.inner.name} [{self.package}]"
+        self.name = in_package(self.inner.name, self.package)
         self.phase = self.inner.phase
         self.leaves_machine = self.inner.leaves_machine
         self.point_of_no_return = self.inner.point_of_no_return
