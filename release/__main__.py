@@ -32,6 +32,6 @@ def _own_imports() -> None:
 
 _own_imports()
 
-from release.cli import main  # noqa: E402 - only once the imports are the tool's own
+from release.cli import run  # noqa: E402 - only once the imports are the tool's own
 
-raise SystemExit(main())
+run()

@@ -11,7 +11,7 @@ from release.inference import Answer, Inference
 from release.members import Monorepo
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from release.screen import Screen
 
 
 # Answers that are the repository's, not a package's: said once, at the top.
@@ -64,7 +64,7 @@ def init_json(config: Path, files: list[Path], found: Inference | Monorepo) -> d
     }
 
 
-def print_init(console: Console, path: Path, found: Inference | Monorepo) -> None:
+def print_init(console: Screen, path: Path, found: Inference | Monorepo) -> None:
     from rich.markup import escape
     from rich.table import Table
 

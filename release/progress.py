@@ -7,10 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from rich.console import Console
-from rich.markup import escape
-
 from release.masking import mask
+from release.screen import Screen
 
 
 class StepMark:
@@ -25,7 +23,7 @@ class Progress:
     Output goes to stderr when stdout is reserved for `--json`.
     """
 
-    def __init__(self, console: Console, *, plain: bool, quiet: bool = False) -> None:
+    def __init__(self, console: Screen, *, plain: bool, quiet: bool = False) -> None:
         self.console = console
         self.plain = plain or not console.is_terminal
         self.quiet = quiet
@@ -36,8 +34,10 @@ class Progress:
         text = mask(text)
         if self.plain:
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            self.console.print(f"{stamp} {text}", markup=False, highlight=False)
+            self.console.line(f"{stamp} {text}")
         else:
+            from rich.markup import escape
+
             self.console.print(f"[{style}]{escape(text)}[/]" if style else escape(text))
 
     def phase(self, number: int, title: str) -> None:
@@ -64,6 +64,8 @@ class Progress:
             if self.plain or self.quiet:
                 yield mark
             else:
+                from rich.markup import escape
+
                 with self.console.status(escape(mask(name)), spinner="dots"):
                     yield mark
             ok = not mark.failed

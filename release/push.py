@@ -21,9 +21,9 @@ from release.ops.process import child_clock
 from release.outcome import conflict, invalid, outcome
 from release.phases import validate as validation
 from release.phases.commit import Commit
-from release.phases.gates import GateResult
-from release.pipeline import finishing_steps, pipeline
+from release.pipeline import builds_ahead, finishing_steps, pipeline
 from release.plan import Options, Plan, build_plan
+from release.prebuild import Prebuild
 from release.progress import Progress
 from release.record import ReleaseRecord
 from release.recovery import (
@@ -36,7 +36,7 @@ from release.recovery import (
 from release.report import Report
 from release.setplan import SetPlan, build_set_plan
 from release.steps import ArtifactConflict, Context, Phase, Step
-from release.transaction import make_context, validate_set
+from release.transaction import make_context, set_records, validate_set
 from release.warmup import Task, warm
 
 
@@ -197,30 +197,38 @@ def _fresh(
 ) -> Report:
     progress.phase(1, Phase.VALIDATION.title)
     git = RemoteGit(loaded.root)
-    prepared = _prepare_set(loaded, options, git, progress) if loaded.is_set else None
+    prepared = _prepare(loaded, options, git, progress)
     if isinstance(prepared, Report):
         return prepared
-    shown: Plan | SetPlan
-    if prepared is not None:
-        shown, record, problems, gates = prepared
+    shown, record = prepared
+    # The builds start now, from the planned tree, while the gates run (tests, above all).
+    prebuild = Prebuild.start(git, record, builds_ahead(record, loaded))
+    try:
+        return _validated(loaded, options, directory, stamp, progress, shown, record, prebuild)
+    finally:
+        if prebuild is not None:
+            prebuild.close()
+
+
+def _validated(
+    loaded: LoadedConfig,
+    options: PushOptions,
+    directory: Path,
+    stamp: str,
+    progress: Progress,
+    shown: Plan | SetPlan,
+    record: ReleaseRecord,
+    prebuild: Prebuild | None,
+) -> Report:
+    git = RemoteGit(loaded.root)
+    if isinstance(shown, SetPlan):
+        problems, gates = validate_set(shown, record.branch, git, options.skips, progress)
     else:
-        with progress.step("plan"):
-            plan = build_plan(loaded, options.plan)
-        if plan.nothing_to_release:
-            return Report.quiet(plan.project, None, None, plan.why_nothing)
-        progress.info(
-            f"{plan.current_version or '-'} -> {plan.next_version_str} "
-            f"({plan.bump.label}), tag {plan.tag}"
-        )
-        # The release goes out from the branch it is made on (the branch gate says which may).
-        plan = replace(plan, branch=git.branch() or plan.branch)
         registries = validation.registries_from_env(loaded)
-        names = package_names(loaded)
         problems, gates = validation.validate(
-            plan, loaded, git, registries, names, options.skips, progress
+            shown, loaded, git, registries, package_names(loaded), options.skips, progress
         )
         problems = [*registries.problems, *problems]
-        shown, record = plan, ReleaseRecord.from_plan(plan, *names)
     if problems:
         report = invalid(record, problems)
         report.gates = [g.to_dict() for g in gates]
@@ -237,28 +245,41 @@ def _fresh(
     journal = Journal.create(directory, f"{stamp}-{record.key}")
     journal.write("release", record=record.to_dict(), gates=[g.to_dict() for g in gates])
     ctx, _ = make_context(loaded, record, journal, directory, progress)
+    ctx.prebuild = prebuild
     report = _run(ctx, resume=False)
     report.gates = [g.to_dict() for g in gates]
     return report
 
 
-def _prepare_set(
+def _prepare(
     loaded: LoadedConfig, options: PushOptions, git: RemoteGit, progress: Progress
-) -> Report | tuple[SetPlan, ReleaseRecord, list[Problem], list[GateResult]]:
-    """A set's plan, checked package by package; the release record of those releasing."""
+) -> Report | tuple[Plan | SetPlan, ReleaseRecord]:
+    """The plan, shown; and the release record made from it (a set's: its packages')."""
+    if loaded.is_set:
+        with progress.step("plan"):
+            plan = build_set_plan(loaded, options.plan, options.packages, options.dependents)
+        if plan.nothing_to_release:
+            return Report.quiet(loaded.config.name, None, None, plan.why_nothing)
+        for package in plan.releasing:
+            p = package.plan
+            progress.info(
+                f"{package.name}: {p.current_version or '-'} -> {p.next_version_str} "
+                f"({p.bump.label}), tag {p.tag}; {package.why}"
+            )
+        branch = git.branch() or loaded.config.branch
+        records = set_records(plan, branch)
+        return plan, ReleaseRecord.for_set(loaded.config.name, records)
     with progress.step("plan"):
-        plan = build_set_plan(loaded, options.plan, options.packages, options.dependents)
-    if plan.nothing_to_release:
-        return Report.quiet(loaded.config.name, None, None, plan.why_nothing)
-    for package in plan.releasing:
-        p = package.plan
-        progress.info(
-            f"{package.name}: {p.current_version or '-'} -> {p.next_version_str} "
-            f"({p.bump.label}), tag {p.tag}; {package.why}"
-        )
-    branch = git.branch() or loaded.config.branch
-    problems, gates, records = validate_set(plan, branch, git, options.skips, progress)
-    return plan, ReleaseRecord.for_set(loaded.config.name, records), problems, gates
+        single = build_plan(loaded, options.plan)
+    if single.nothing_to_release:
+        return Report.quiet(single.project, None, None, single.why_nothing)
+    progress.info(
+        f"{single.current_version or '-'} -> {single.next_version_str} "
+        f"({single.bump.label}), tag {single.tag}"
+    )
+    # The release goes out from the branch it is made on (the branch gate says which may).
+    single = replace(single, branch=git.branch() or single.branch)
+    return single, ReleaseRecord.from_plan(single, *package_names(loaded))
 
 
 def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Progress) -> Report:

@@ -11,7 +11,7 @@ from release.plan import Plan
 from release.setplan import SetPlan
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from release.screen import Screen
 
 MAX_CHANGES = 200
 
@@ -132,7 +132,7 @@ def diff(path: str, old: str | None, new: str | None) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def print_set_plan(plan: SetPlan, console: Console) -> None:
+def print_set_plan(plan: SetPlan, console: Screen) -> None:
     """A table of the packages (current -> next, why, tag, targets), then each releasing one."""
     from rich.markup import escape
     from rich.table import Table
@@ -159,7 +159,7 @@ def print_set_plan(plan: SetPlan, console: Console) -> None:
         print_plan(p.plan, console)
 
 
-def print_plan(plan: Plan | SetPlan, console: Console) -> None:
+def print_plan(plan: Plan | SetPlan, console: Screen) -> None:
     if isinstance(plan, SetPlan):
         print_set_plan(plan, console)
         return

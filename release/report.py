@@ -6,13 +6,12 @@ import json
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from release.masking import mask, mask_data
+
+if TYPE_CHECKING:
+    from release.screen import Screen
 
 
 class Outcome(Enum):
@@ -142,7 +141,10 @@ class Report:
         ]
         return mask("\n".join(lines))
 
-    def print(self, console: Console) -> None:
+    def print(self, console: Screen) -> None:
+        from rich.markup import escape
+        from rich.table import Table
+
         out = console.print
         color = {"released": "green", "nothing_to_release": "cyan"}.get(self.outcome.value, "red")
         out(

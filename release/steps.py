@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from release.config import LoadedConfig
 from release.errors import ReleaseError
@@ -21,6 +21,9 @@ from release.ops.npm import NpmRegistry
 from release.ops.pypi import Index
 from release.progress import Progress
 from release.record import ReleaseRecord
+
+if TYPE_CHECKING:
+    from release.prebuild import Prebuild
 
 # Test-only switches, inert unless set: fail on purpose when the named step starts, or
 # die by SIGKILL when it starts (`STEP`) or right after its effect (`STEP:after`), before
@@ -109,6 +112,7 @@ class Context:
     package_npm: dict[str, dict[str, NpmRegistry]] = field(default_factory=dict)
     tree: Path | None = None  # where the release commit's tree is exported (shared)
     acting_for: str = ""  # the package whose view this is (Context.package), in a set
+    prebuild: Prebuild | None = None  # the builds started while the gates ran
 
     def point(self, step: str) -> str:
         """A step's name as the journal gives it: `publish index [shop-core]` in a set."""
@@ -147,6 +151,13 @@ class Context:
 
     def drop_artifacts(self, kind: str) -> None:
         shutil.rmtree(self.artifacts_dir / kind, ignore_errors=True)
+
+    def prebuilt(self, kind: str) -> list[Path] | None:
+        """This package's files of `kind` built ahead, when the release commit is the tree
+        and the time they were built from; None when the step must build them itself."""
+        if self.prebuild is None or not self.record.release_sha:
+            return None
+        return self.prebuild.take(self.acting_for, kind, self.record.release_sha)
 
     def release_epoch(self) -> int:
         """The release commit's time: builds stamp it, so a rebuild gives the same bytes."""

@@ -57,41 +57,48 @@ def make_context(
     return ctx, problems
 
 
+def set_records(plan: SetPlan, branch: str) -> list[ReleaseRecord]:
+    """The releasing packages' records, in release order."""
+    releasing = {p.name for p in plan.releasing}
+    records = []
+    for package in plan.releasing:
+        record = ReleaseRecord.from_plan(
+            replace(package.plan, branch=branch), *package_names(package.loaded)
+        )
+        record.path = package.path
+        record.depends_on = [d for d in package.depends_on if d in releasing]
+        records.append(record)
+    return records
+
+
 def validate_set(
     plan: SetPlan,
     branch: str,
     git: RemoteGit,
     skips: dict[str, str],
     progress: Progress,
-) -> tuple[list[Problem], list[GateResult], list[ReleaseRecord]]:
+) -> tuple[list[Problem], list[GateResult]]:
     """Every releasing package checked as in a release of one; the repository's own checks
-    (clean tree, remote, branch, secrets) once. The packages' records, in release order."""
+    (clean tree, remote, branch, secrets) once."""
     problems: list[Problem] = []
     gates: list[GateResult] = []
-    records: list[ReleaseRecord] = []
     for index, package in enumerate(plan.releasing):
-        member_plan = replace(package.plan, branch=branch)
         registries = validation.registries_from_env(package.loaded)
         problems += [p for p in registries.problems if p not in problems]
-        names = package_names(package.loaded)
         progress.info(f"checking {package.name}")
         found, results = validation.validate(
-            member_plan,
+            replace(package.plan, branch=branch),
             package.loaded,
             git,
             registries,
-            names,
+            package_names(package.loaded),
             skips,
             progress,
             repository=index == 0,
         )
         problems += [_named(p, package.name) for p in found]
         gates += [replace(g, name=f"{g.name} [{package.name}]") for g in results]
-        record = ReleaseRecord.from_plan(member_plan, *names)
-        record.path = package.path
-        record.depends_on = [d for d in package.depends_on if d in {p.name for p in plan.releasing}]
-        records.append(record)
-    return problems, gates, records
+    return problems, gates
 
 
 def _named(problem: Problem, package: str) -> Problem:

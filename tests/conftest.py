@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from gitrepo import Repo
 from services import (  # noqa: F401 - the real local services, for every test module
+    PypiServer,
     git_daemon,
     npm_registry,
     pip_install_from_index,
@@ -77,5 +78,24 @@ def plan(capsys: pytest.CaptureFixture[str]) -> Callable[..., dict[str, Any]]:
         assert code == expect, out
         data: dict[str, Any] = json.loads(out)
         return data
+
+    return run
+
+
+@pytest.fixture
+def pypi_push(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    pypi_server: PypiServer,  # noqa: F811 - the fixture imported above, asked for by name
+) -> Callable[..., tuple[int, dict[str, Any]]]:
+    """`release push --json --ci` of a config to the session's pypiserver; (exit, report)."""
+    monkeypatch.setenv("TEST_PYPI_USERNAME", pypi_server.username)
+    monkeypatch.setenv("TEST_PYPI_PASSWORD", pypi_server.password)
+
+    def run(path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+        code = main(["push", "--config", str(path), "--json", "--ci", *args])
+        out = capsys.readouterr()
+        assert pypi_server.password not in out.out + out.err
+        return code, json.loads(out.out)
 
     return run

@@ -4,127 +4,31 @@ and dependencies that the target index does not hold."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gitrepo import Repo
+from pyshapes import BACKENDS, config, project, unique
 from sample import index_files, tiny_wheel
 from services import PypiServer
 
 from release.cli import main
 
 pytestmark = pytest.mark.services
-_names = itertools.count()
-
-BACKENDS = {
-    "setuptools-scm": """\
-        [build-system]
-        requires = ["setuptools>=69", "setuptools-scm>=8"]
-        build-backend = "setuptools.build_meta"
-
-        [tool.setuptools_scm]
-        """,
-    "hatch-vcs": """\
-        [build-system]
-        requires = ["hatchling", "hatch-vcs"]
-        build-backend = "hatchling.build"
-
-        [tool.hatch.version]
-        source = "vcs"
-
-        [tool.hatch.build.targets.wheel]
-        packages = ["src/{module}"]
-        """,
-}
-
-
-def project(base: Path, backend: str, *, dependencies: list[str] | None = None) -> Repo:
-    """A dynamic-version project (the tag is its version) released as 1.2.0, one fix since."""
-    dist = f"shape-{os.getpid()}-{next(_names)}"
-    module = dist.replace("-", "_")
-    remote = base / f"{dist}.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    repo = Repo(base / dist)
-    pyproject = textwrap.dedent(BACKENDS[backend]).format(module=module) + textwrap.dedent(
-        f"""
-        [project]
-        name = "{dist}"
-        dynamic = ["version"]
-        requires-python = ">=3.11"
-        dependencies = {json.dumps(dependencies or [])}
-        """
-    )
-    repo.commit(
-        "chore: initial import",
-        {
-            "pyproject.toml": pyproject,
-            f"src/{module}/__init__.py": '"""Shape."""\n',
-            ".gitignore": "dist/\n*.egg-info/\n",
-        },
-    )
-    repo.tag("v1.2.0")
-    repo.git("remote", "add", "origin", remote.as_uri())
-    repo.git("push", "-q", "origin", "main", "v1.2.0")
-    repo.git("branch", "-q", "--set-upstream-to=origin/main")
-    repo.commit("fix: handle empty input")
-    repo.git("push", "-q", "origin", "main")
-    return repo
-
-
-def config(repo: Repo, index: str, extra: str = "") -> Path:
-    path = repo.root.parent / f"{repo.root.name}.toml"
-    path.write_text(
-        textwrap.dedent(
-            f"""\
-            name = "{repo.root.name}"
-            path = "{repo.root.name}"
-
-            [version]
-            files = []
-
-            [[targets]]
-            name = "local"
-            kind = "pypi"
-            url = "{index}"
-            username_env = "TEST_PYPI_USERNAME"
-            password_env = "TEST_PYPI_PASSWORD"
-            """
-        )
-        + textwrap.dedent(extra)
-    )
-    return path
-
-
-@pytest.fixture
-def push(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pypi_server: PypiServer
-) -> Callable[..., tuple[int, dict[str, Any]]]:
-    monkeypatch.setenv("TEST_PYPI_USERNAME", pypi_server.username)
-    monkeypatch.setenv("TEST_PYPI_PASSWORD", pypi_server.password)
-
-    def run(path: Path, *args: str) -> tuple[int, dict[str, Any]]:
-        code = main(["push", "--config", str(path), "--json", "--ci", *args])
-        out = capsys.readouterr()
-        assert pypi_server.password not in out.out + out.err
-        return code, json.loads(out.out)
-
-    return run
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
 def test_dynamic_version_build_gets_the_release_version(
-    tmp_path: Path, pypi_server: PypiServer, push: Callable[..., Any], backend: str
+    tmp_path: Path, pypi_server: PypiServer, pypi_push: Callable[..., Any], backend: str
 ) -> None:
     repo = project(tmp_path, backend)
-    code, report = push(config(repo, pypi_server.url))
+    code, report = pypi_push(config(repo, pypi_server.url))
     assert code == 0, report
     assert (report["version"], report["targets"][0]["status"]) == ("1.2.1", "verified")
     module = repo.root.name.replace("-", "_")
@@ -136,7 +40,7 @@ def test_dynamic_version_build_gets_the_release_version(
 
 
 def test_an_artifact_with_another_version_stops_before_the_push(
-    tmp_path: Path, pypi_server: PypiServer, push: Callable[..., Any]
+    tmp_path: Path, pypi_server: PypiServer, pypi_push: Callable[..., Any]
 ) -> None:
     repo = project(tmp_path, "setuptools-scm")
     before = repo.git("rev-parse", "HEAD")
@@ -144,7 +48,7 @@ def test_an_artifact_with_another_version_stops_before_the_push(
     pin = f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{repo.root.name.replace('-', '_').upper()}"
     build = f"env {pin}=0.0.1 {sys.executable} -m build --outdir dist ."
     path = config(repo, pypi_server.url, f"\n[commands]\nbuild = {json.dumps(build)}\n")
-    code, report = push(path)
+    code, report = pypi_push(path)
     assert code == 1, report
     assert "the build did not produce version 1.2.1" in report["problems"][0]
     assert "0.0.1" in report["problems"][0]
@@ -167,10 +71,10 @@ def test_dependencies_come_from_their_own_index(
     tmp_path: Path,
     pypi_server: PypiServer,
     second_index: PypiServer,
-    push: Callable[..., Any],
+    pypi_push: Callable[..., Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    dep = f"shape-dep-{os.getpid()}-{next(_names)}"
+    dep = f"shape-dep-{os.getpid()}-{unique()}"
     wheel = tiny_wheel(tmp_path, dep, "2.0.0")
     subprocess.run(
         [
@@ -197,7 +101,7 @@ def test_dependencies_come_from_their_own_index(
     [commands]
     health = "python -c 'import {module}'"
     """
-    code, report = push(config(repo, pypi_server.url, extra))
+    code, report = pypi_push(config(repo, pypi_server.url, extra))
     assert code == 0, report
     assert report["targets"][0]["status"] == "verified"
     assert index_files(pypi_server.simple_url, dep) == []  # the target holds only the release
@@ -205,14 +109,14 @@ def test_dependencies_come_from_their_own_index(
     monkeypatch.setenv("PIP_EXTRA_INDEX_URL", second_index.simple_url)
     repo.commit("fix: another")
     repo.git("push", "-q", "origin", "main")
-    code, report = push(config(repo, pypi_server.url))
+    code, report = pypi_push(config(repo, pypi_server.url))
     assert (code, report["version"]) == (0, "1.2.2"), report
 
 
 def test_a_towncrier_shaped_project_releases_with_only_its_target_edited(
     tmp_path: Path,
     pypi_server: PypiServer,
-    push: Callable[..., Any],
+    pypi_push: Callable[..., Any],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -223,7 +127,7 @@ def test_a_towncrier_shaped_project_releases_with_only_its_target_edited(
 
     import tomlkit
 
-    dist = f"calshape-{os.getpid()}-{next(_names)}"
+    dist = f"calshape-{os.getpid()}-{unique()}"
     module = dist.replace("-", "_")
     remote = tmp_path / f"{dist}.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "trunk", str(remote)], check=True)
@@ -274,7 +178,7 @@ def test_a_towncrier_shaped_project_releases_with_only_its_target_edited(
     target["username_env"] = "TEST_PYPI_USERNAME"
     target["password_env"] = "TEST_PYPI_PASSWORD"
     path.write_text(tomlkit.dumps(doc))
-    code, report = push(path)
+    code, report = pypi_push(path)
     today = dt.datetime.now(dt.UTC).date()
     expected = f"{today.year % 100}.{today.month}.0"  # the calendar has passed 24.8
     assert code == 0, report
@@ -290,7 +194,7 @@ def test_a_towncrier_shaped_project_releases_with_only_its_target_edited(
 def test_a_floating_tag_and_a_hand_written_changelog_release_end_to_end(
     tmp_path: Path,
     pypi_server: PypiServer,
-    push: Callable[..., Any],
+    pypi_push: Callable[..., Any],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -299,7 +203,7 @@ def test_a_floating_tag_and_a_hand_written_changelog_release_end_to_end(
     # refuses while the entry is missing, changing nothing, then releases without touching it.
     import tomlkit
 
-    dist = f"floating-{os.getpid()}-{next(_names)}"
+    dist = f"floating-{os.getpid()}-{unique()}"
     module = dist.replace("-", "_")
     remote = tmp_path / f"{dist}.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
@@ -340,14 +244,14 @@ def test_a_floating_tag_and_a_hand_written_changelog_release_end_to_end(
     target["password_env"] = "TEST_PYPI_PASSWORD"
     path.write_text(tomlkit.dumps(doc))
     before = (repo.git("rev-parse", "HEAD"), repo.git("ls-remote", "--tags", "origin"))
-    code, report = push(path)
+    code, report = pypi_push(path)
     assert code == 2, report
     assert any("CHANGES.rst has no entry for 1.0.1" in p for p in report["problems"])
     assert (repo.git("rev-parse", "HEAD"), repo.git("ls-remote", "--tags", "origin")) == before
     written = changes.replace("=======\n\n", "=======\n\n1.0.1\n-----\n\n- empty input\n\n", 1)
     repo.commit("docs: changes for 1.0.1", {"CHANGES.rst": written})
     repo.git("push", "-q", "origin", "main")
-    code, report = push(path)
+    code, report = pypi_push(path)
     assert code == 0, report
     assert (report["version"], report["tag"]) == ("1.0.1", "v1.0.1")
     assert report["targets"][0]["status"] == "verified"

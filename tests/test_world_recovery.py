@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 from sample import Sample, index_files, make_npm_sample, make_sample, tiny_wheel
 from services import NpmRegistry, PypiServer
 
@@ -29,6 +28,7 @@ from release.config import load_config
 from release.plan import Options
 from release.progress import Progress
 from release.push import IncompleteRelease, PushOptions, push
+from release.screen import Screen
 
 pytestmark = pytest.mark.services
 _names = itertools.count()
@@ -240,7 +240,7 @@ def test_a_terminal_is_asked_before_the_world_is_acted_on(
         return False
 
     options = PushOptions(Options(), ask=no)
-    progress = Progress(Console(file=io.StringIO()), plain=True)
+    progress = Progress(Screen(file=io.StringIO()), plain=True)
     with pytest.raises(IncompleteRelease, match="--resume"):
         push(load_config(sample.config), options, progress)
     (question,) = questions

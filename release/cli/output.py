@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 
 from release.errors import ReleaseError
 from release.masking import mask
+from release.screen import Screen
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from release.report import Report
 
 # rich and the report are imported where they are used: a --json plan never loads them
@@ -28,17 +27,15 @@ def worst(codes: Iterable[int]) -> int:
     return max(codes, key=lambda c: _SEVERITY.get(c, 3))
 
 
-def new_console(ci: bool, *, stderr: bool) -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=True, no_color=ci or None, stderr=stderr)
+def new_console(ci: bool, *, stderr: bool) -> Screen:
+    return Screen(stderr=stderr, no_color=ci)
 
 
 def problems(exc: ReleaseError) -> list[dict[str, str]]:
     return [{k: mask(v) for k, v in asdict(p).items()} for p in exc.problems]
 
 
-def emit(reports: list[Report], args: argparse.Namespace, console: Console) -> None:
+def emit(reports: list[Report], args: argparse.Namespace, console: Screen) -> None:
     if args.ci:
         from release.ops.ci import publish_summary
 

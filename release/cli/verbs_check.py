@@ -15,10 +15,10 @@ from release.masking import mask
 from release.plan import Plan
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from release.screen import Screen
 
 
-def gates_command(args: argparse.Namespace, console: Console) -> int:
+def gates_command(args: argparse.Namespace, console: Screen) -> int:
     from release.phases.gates import run_gates
     from release.progress import Progress
 
@@ -64,7 +64,7 @@ def gates_command(args: argparse.Namespace, console: Console) -> int:
     return 2 if failures else 0
 
 
-def config_command(args: argparse.Namespace, console: Console) -> int:
+def config_command(args: argparse.Namespace, console: Screen) -> int:
     if args.action == "schema":
         from release.schema import schema_text
 

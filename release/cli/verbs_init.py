@@ -11,10 +11,10 @@ from release.errors import Problem, UsageError
 from release.names import SAFE_NAME_RULE, name_problem
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from release.screen import Screen
 
 
-def init_command(args: argparse.Namespace, console: Console) -> int:
+def init_command(args: argparse.Namespace, console: Screen) -> int:
     from release.detect import init_files
     from release.initreport import init_json, print_init
     from release.ops.files import write_text

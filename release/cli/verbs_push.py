@@ -13,12 +13,11 @@ from release.errors import Problem, ReleaseError, UsageError
 from release.masking import mask
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from release.report import Report
+    from release.screen import Screen
 
 
-def act_command(args: argparse.Namespace, console: Console, ci: bool) -> int:
+def act_command(args: argparse.Namespace, console: Screen, ci: bool) -> int:
     from release.progress import Progress
 
     if args.env_file is not None:
@@ -96,7 +95,7 @@ def _interactive(args: argparse.Namespace, ci: bool) -> bool:
     return not (ci or args.yes or args.json or args.resume) and sys.stdin.isatty()
 
 
-def _asker(console: Console) -> Any:
+def _asker(console: Screen) -> Any:
     from rich.prompt import Confirm
 
     from release.render import print_plan
@@ -108,16 +107,16 @@ def _asker(console: Console) -> Any:
             question = f"Release {plan.project}: {tags}?"
         else:
             question = f"Release {plan.project} {plan.next_version_str} (tag {plan.tag})?"
-        return bool(Confirm.ask(question, console=console, default=False))
+        return bool(Confirm.ask(question, console=console.console, default=False))
 
     return confirm
 
 
-def _yes_no(console: Console) -> Any:
+def _yes_no(console: Screen) -> Any:
     from rich.prompt import Confirm
 
     def ask(question: str) -> bool:
-        return bool(Confirm.ask(question, console=console, default=False))
+        return bool(Confirm.ask(question, console=console.console, default=False))
 
     return ask
 

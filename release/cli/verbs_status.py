@@ -11,10 +11,10 @@ from release.config import load_config
 from release.masking import mask, mask_data
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from release.screen import Screen
 
 
-def journal_command(args: argparse.Namespace, console: Console) -> int:
+def journal_command(args: argparse.Namespace, console: Screen) -> int:
     from release.journal import journals, state_dir, summarize
 
     loaded = load(args)
@@ -48,7 +48,7 @@ def journal_command(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def status_command(args: argparse.Namespace, console: Console) -> int:
+def status_command(args: argparse.Namespace, console: Screen) -> int:
     from release.status import statuses
 
     if args.env_file is not None:

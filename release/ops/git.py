@@ -63,11 +63,23 @@ class Git:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def run(self, *args: str, check: bool = True) -> Result:
-        return run([*_BASE, *args], cwd=self.root, check=check, env={"GIT_TERMINAL_PROMPT": "0"})
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+        stdin: str | None = None,
+    ) -> Result:
+        return run(
+            [*_BASE, *args],
+            cwd=self.root,
+            check=check,
+            env={"GIT_TERMINAL_PROMPT": "0", **(env or {})},
+            stdin=stdin,
+        )
 
-    def out(self, *args: str) -> str:
-        return self.run(*args).stdout.strip()
+    def out(self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
+        return self.run(*args, env=env, stdin=stdin).stdout.strip()
 
     def ensure_repository(self) -> None:
         if not self.root.is_dir():
@@ -201,6 +213,17 @@ class Git:
         except CommandError:
             return None
 
+    def export(self, rev: str, dest: Path, env: dict[str, str] | None = None) -> None:
+        """The exact tree of `rev`, as files in `dest` (no .git, no untracked files)."""
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = dest.with_suffix(".tar")
+        self.run("archive", "--format=tar", "-o", str(archive), rev, env=env)
+        import tarfile
+
+        with tarfile.open(archive) as tar:
+            tar.extractall(dest, filter="data")
+        archive.unlink()
+
 
 class RemoteGit(Git):
     """Git operations that talk to a remote or change refs (push phase only)."""
@@ -293,17 +316,6 @@ class RemoteGit(Git):
         self.run("revert", "--no-edit", "--no-commit", sha)
         self.run("commit", "--quiet", "--no-verify", "-m", message)
         return self.out("rev-parse", "HEAD")
-
-    def export(self, rev: str, dest: Path) -> None:
-        """The exact tree of `rev`, as files in `dest` (no .git, no untracked files)."""
-        dest.mkdir(parents=True, exist_ok=True)
-        archive = dest.with_suffix(".tar")
-        self.run("archive", "--format=tar", "-o", str(archive), rev)
-        import tarfile
-
-        with tarfile.open(archive) as tar:
-            tar.extractall(dest, filter="data")
-        archive.unlink()
 
     # Recovery from the world: what the remote holds, read without changing the user's refs.
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
 import shlex
+import signal
 import subprocess
 import threading
 import time
@@ -43,6 +45,79 @@ class _ChildClock:
 
 
 child_clock = _ChildClock()
+
+
+class Cancelled(ReleaseError):
+    """Work started ahead of need was called off: its commands were killed."""
+
+
+class CancelScope:
+    """Commands run on a thread inside `with scope:` are killed, their children with them,
+    when the scope is cancelled (work started ahead of need, when the release stops)."""
+
+    _current = threading.local()
+
+    def __init__(self) -> None:
+        self.cancelled = False
+        self._running: set[subprocess.Popen[str]] = set()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> CancelScope:
+        CancelScope._current.scope = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        CancelScope._current.scope = None
+
+    @classmethod
+    def current(cls) -> CancelScope | None:
+        return getattr(cls._current, "scope", None)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            running = list(self._running)
+        for proc in running:
+            _kill_group(proc)
+
+    def run(
+        self, args: list[str], stdin: str | None, timeout: float | None, **kwargs: object
+    ) -> subprocess.CompletedProcess[str]:
+        """subprocess.run in a session of its own, so that cancel() reaches its children."""
+        with self._lock:
+            if self.cancelled:
+                raise Cancelled(f"`{quote(args)}` was called off")
+            proc = subprocess.Popen(  # type: ignore[call-overload]
+                args,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                start_new_session=True,
+                **kwargs,
+            )
+            self._running.add(proc)
+        try:
+            out, err = proc.communicate(stdin, timeout=timeout)
+        except BaseException:
+            _kill_group(proc)
+            proc.communicate()
+            raise
+        finally:
+            with self._lock:
+                self._running.discard(proc)
+        if self.cancelled:
+            raise Cancelled(f"`{quote(args)}` was called off")
+        return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 # `--verbose` shows every command and its output through this logger (masked).
 log = logging.getLogger("release.process")
 
@@ -80,21 +155,25 @@ def run(
     """
     full_env = ({**os.environ, **env} if inherit_env else dict(env)) if env is not None else None
     log.debug("$ %s%s", quote(args), f"   (in {cwd})" if cwd else "")
+    scope = CancelScope.current()
     child_clock.enter()
     try:
-        proc = subprocess.run(
-            list(args),
-            cwd=cwd,
-            env=full_env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=timeout,
-            input=stdin,
-            stdin=None if stdin is not None else subprocess.DEVNULL,
-            check=False,
-        )
+        if scope is not None:
+            proc = scope.run(list(args), stdin, timeout, cwd=cwd, env=full_env)
+        else:
+            proc = subprocess.run(
+                list(args),
+                cwd=cwd,
+                env=full_env,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=timeout,
+                input=stdin,
+                stdin=None if stdin is not None else subprocess.DEVNULL,
+                check=False,
+            )
     except FileNotFoundError as exc:
         raise ReleaseError(
             f"cannot run `{quote(args)}`: {args[0]} is not installed or not on PATH"

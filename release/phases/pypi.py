@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from release.config import LoadedConfig
 from release.config.targets import PYPI_UPLOAD_HOSTS, PypiTarget
 from release.errors import Problem, ReleaseError
 from release.ops.artifacts import build_env, check_versions, expand
@@ -25,6 +26,7 @@ from release.ops.pypi import (
     wait_until_listed,
     wheel_top_level,
 )
+from release.record import ReleaseRecord
 from release.steps import ArtifactConflict, Context, Phase, TargetStep, maybe_die
 from release.version import Bump, Version
 
@@ -51,46 +53,57 @@ class Build:
         return ctx.has_artifacts(KIND)
 
     def apply(self, ctx: Context) -> dict[str, Any]:
-        source = ctx.export_release()
-        out = ctx.scratch / "dist"
-        record = ctx.record
-        env = build_env(record.distribution, _pypi_version(ctx), record.tag)
-        command = ctx.loaded.config.commands.build
         epoch = ctx.release_epoch()
-        # Reproducible builds: a fresh clone rebuilding the tag must get the uploaded bytes.
-        env = {**env, "SOURCE_DATE_EPOCH": str(epoch)}
-        if command:
-            run_shell(expand(command, record.version, record.tag), cwd=source, env=env)
-            built = source / "dist"
-            if not built.is_dir():
-                raise ReleaseError(
-                    Problem(
-                        "the build command left no dist/ folder",
-                        "commands.build",
-                        "make the build command write its artifacts to dist/",
-                    )
-                )
-            shutil.copytree(built, out, dirs_exist_ok=True)
+        ahead = ctx.prebuilt(KIND)  # built while the gates ran, from this very tree and time
+        if ahead is not None:
+            files = ahead
         else:
-            run(build_command(source, out), env=env, timeout=900)
-        files = sorted(p for p in out.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
-        if not files:
-            raise ReleaseError(
-                Problem(
-                    "the build produced no sdist or wheel",
-                    "build",
-                    "check the project's build backend settings",
-                )
-            )
-        check_versions(files, _pypi_version(ctx), pep440=True)
+            files = build_files(ctx.record, ctx.loaded, ctx.export_release(), ctx.scratch, epoch)
+        check_versions(files, pypi_version(ctx.record), pep440=True)
         for sdist in (p for p in files if p.name.endswith(".tar.gz")):
             clamp_sdist(sdist, epoch)
         ctx.keep_artifacts(KIND, files)
-        return {"artifacts": ctx.record.artifacts}
+        return {"artifacts": ctx.record.artifacts, **({"built_ahead": True} if ahead else {})}
 
     def undo(self, ctx: Context) -> str | None:
         ctx.drop_artifacts(KIND)
         return None
+
+
+def build_files(
+    record: ReleaseRecord, loaded: LoadedConfig, source: Path, scratch: Path, epoch: int
+) -> list[Path]:
+    """sdist and wheel of `record`'s package, built from `source` (an export of the release
+    tree) into `scratch`/dist, stamped with `epoch`."""
+    out = scratch / "dist"
+    env = build_env(record.distribution, pypi_version(record), record.tag)
+    # Reproducible builds: a fresh clone rebuilding the tag must get the uploaded bytes.
+    env = {**env, "SOURCE_DATE_EPOCH": str(epoch)}
+    command = loaded.config.commands.build
+    if command:
+        run_shell(expand(command, record.version, record.tag), cwd=source, env=env)
+        built = source / "dist"
+        if not built.is_dir():
+            raise ReleaseError(
+                Problem(
+                    "the build command left no dist/ folder",
+                    "commands.build",
+                    "make the build command write its artifacts to dist/",
+                )
+            )
+        shutil.copytree(built, out, dirs_exist_ok=True)
+    else:
+        run(build_command(source, out), env=env, timeout=900)
+    files = sorted(p for p in out.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
+    if not files:
+        raise ReleaseError(
+            Problem(
+                "the build produced no sdist or wheel",
+                "build",
+                "check the project's build backend settings",
+            )
+        )
+    return files
 
 
 def irreversible(target: object) -> bool:
@@ -98,9 +111,9 @@ def irreversible(target: object) -> bool:
     return isinstance(target, PypiTarget) and target.keeps_uploads
 
 
-def _pypi_version(ctx: Context) -> str:
+def pypi_version(record: ReleaseRecord) -> str:
     """The version PyPI-compatible targets get (PEP 440 spelling of the release)."""
-    return next(t.version for t in ctx.record.targets if t.kind == KIND)
+    return next(t.version for t in record.targets if t.kind == KIND)
 
 
 @dataclass

@@ -1,0 +1,227 @@
+"""The release's builds start from the planned tree while the gates run: what a push
+uploads is still byte for byte what the tag rebuilds to; a tree that a stand-in commit
+cannot export the same way is built after the commit; a refused release calls its build
+off; and the planned tree is the release commit's, made without writing to .git."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import tarfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitrepo import Repo
+from pyshapes import config, project
+from services import PypiServer
+
+from release.ops import planned_tree
+from release.ops.artifacts import build_env
+from release.ops.git import Git
+from release.ops.process import Cancelled, CancelScope, run
+from release.ops.pypi import build_command, clamp_sdist
+
+
+def build_result(repo: Repo) -> dict[str, Any]:
+    """What the journal recorded of the build step."""
+    journals = sorted((repo.root / ".git" / "release").rglob("*.jsonl"))
+    events = [json.loads(line) for line in journals[-1].read_text().splitlines()]
+    done = [e for e in events if e.get("step") == "build" and e.get("event") == "done"]
+    assert len(done) == 1, events
+    return dict(done[0])
+
+
+def uploaded(server: PypiServer, name: str) -> dict[str, bytes]:
+    module = name.replace("-", "_")
+    return {p.name: p.read_bytes() for p in server.packages_dir.glob(f"{module}-*")}
+
+
+def rebuild_tag(repo: Repo, tag: str, out: Path) -> dict[str, bytes]:
+    """The tag rebuilt from a fresh export, as anyone can: its commit's time is the epoch."""
+    source = out / "source"
+    source.mkdir(parents=True)
+    archive = out / "source.tar"
+    repo.git("archive", "--format=tar", "-o", str(archive), tag)
+    with tarfile.open(archive) as tar:
+        tar.extractall(source, filter="data")
+    epoch = int(repo.git("log", "-1", "--format=%ct", tag).strip())
+    version = tag.removeprefix("v")
+    env = {**build_env(repo.root.name, version, tag), "SOURCE_DATE_EPOCH": str(epoch)}
+    run(build_command(source, out / "dist"), env=env, timeout=600)
+    for sdist in (out / "dist").glob("*.tar.gz"):
+        clamp_sdist(sdist, epoch)
+    return {p.name: p.read_bytes() for p in (out / "dist").iterdir()}
+
+
+@pytest.mark.services
+def test_the_build_made_ahead_is_what_the_tag_rebuilds_to(
+    tmp_path: Path, pypi_server: PypiServer, pypi_push: Callable[..., tuple[int, dict[str, Any]]]
+) -> None:
+    repo = project(tmp_path, "hatch-vcs")
+    name = repo.root.name
+    code, report = pypi_push(config(repo, pypi_server.url))
+    assert code == 0, report
+    assert build_result(repo).get("built_ahead") is True
+    # The release commit is dated the second the build stamped, as author and committer.
+    times = repo.git("log", "-1", "--format=%at %ct", "v1.2.1").split()
+    assert times[0] == times[1]
+    files = uploaded(pypi_server, name)
+    assert sorted(files) == [
+        f"{name.replace('-', '_')}-1.2.1{s}" for s in ("-py3-none-any.whl", ".tar.gz")
+    ]
+    assert rebuild_tag(repo, "v1.2.1", tmp_path / "rebuild") == files
+
+
+@pytest.mark.services
+def test_a_tree_with_export_substitutions_is_built_from_the_release_commit(
+    tmp_path: Path, pypi_server: PypiServer, pypi_push: Callable[..., tuple[int, dict[str, Any]]]
+) -> None:
+    """A stand-in commit would spell its own id into COMMIT: the build waits for the real one."""
+    subst = {".gitattributes": "COMMIT export-subst\n", "COMMIT": "$Format:%H$\n"}
+    repo = project(tmp_path, "hatch-vcs", files=subst)
+    name = repo.root.name
+    code, report = pypi_push(config(repo, pypi_server.url))
+    assert code == 0, report
+    assert "built_ahead" not in build_result(repo)
+    sdist = tmp_path / "sdist"
+    module = name.replace("-", "_")
+    with tarfile.open(pypi_server.packages_dir / f"{module}-1.2.1.tar.gz") as tar:
+        tar.extractall(sdist, filter="data")
+    release_sha = repo.git("rev-parse", "v1.2.1^{commit}").strip()
+    assert (sdist / f"{module}-1.2.1" / "COMMIT").read_text().strip() == release_sha
+
+
+@pytest.mark.services
+def test_a_refused_release_calls_its_build_off(
+    tmp_path: Path, pypi_server: PypiServer, pypi_push: Callable[..., tuple[int, dict[str, Any]]]
+) -> None:
+    repo = project(tmp_path, "hatch-vcs")
+    name = repo.root.name
+    pid_file = tmp_path / "build.pid"
+    extra = f"""\
+        [commands]
+        test = "sleep 1; exit 1"
+        build = "echo $$ > {pid_file}; sleep 120; mkdir dist"
+
+        [gates.build]
+        enabled = false
+        """
+    started = time.monotonic()
+    try:
+        code, report = pypi_push(config(repo, pypi_server.url, extra))
+        assert code == 2 and report["outcome"] == "failed", report
+        assert "tests" in json.dumps(report["gates"]), report
+        assert time.monotonic() - started < 60  # it did not wait for the build
+        assert pid_file.is_file()  # the build had started, ahead of the gates' verdict
+        pid = int(pid_file.read_text())
+        assert _gone(pid, within=10.0), f"the build ahead (pid {pid}) still runs"
+        assert repo.git("tag", "--list", "v1.2.1").strip() == ""
+        leftovers = [
+            p for p in Path(os.environ.get("TMPDIR", "/tmp")).glob(f"release-{name}-ahead-*")
+        ]
+        assert leftovers == []
+    finally:
+        if pid_file.is_file():
+            _kill(int(pid_file.read_text()))
+
+
+def test_the_planned_tree_is_the_release_commits_and_leaves_git_alone(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    repo.commit("chore: start", {"a.txt": "a\n", "run.sh": "echo\n", "docs/b.txt": "b\n"})
+    (repo.root / "run.sh").chmod(0o755)
+    repo.git("add", "run.sh")
+    repo.git("commit", "-q", "-m", "chore: executable")
+    base = repo.git("rev-parse", "HEAD").strip()
+    git = Git(repo.root)
+    objects = _objects(repo.root)
+    files = [
+        ("a.txt", b"a2\n"),
+        ("run.sh", b"echo 2\n"),
+        ("new/c.txt", b"c\n"),
+        ("docs/b.txt", None),
+    ]
+    planned = planned_tree.make(
+        git, base, files, tmp_path / "scratch", "chore(release): 1", 1_700_000_000
+    )
+    assert _objects(repo.root) == objects  # nothing written to the repository's own .git
+    (repo.root / "a.txt").write_text("a2\n")
+    (repo.root / "run.sh").write_text("echo 2\n")
+    (repo.root / "new").mkdir()
+    (repo.root / "new" / "c.txt").write_text("c\n")
+    (repo.root / "docs" / "b.txt").unlink()
+    repo.git("add", "--all")
+    env = {"GIT_AUTHOR_DATE": "1700000000 +0100", "GIT_COMMITTER_DATE": "1700000000 +0100"}
+    subprocess.run(
+        ["git", "commit", "-q", "-m", "chore(release): 1"],
+        cwd=repo.root,
+        env={**os.environ, **env},
+        check=True,
+    )
+    release_sha = repo.git("rev-parse", "HEAD").strip()
+    assert planned.matches(git, release_sha)
+    assert repo.git("rev-parse", "HEAD^{tree}").strip() == planned.tree
+    export = tmp_path / "export"
+    planned_tree.export(git, planned, export)
+    assert (export / "run.sh").stat().st_mode & 0o111
+    assert sorted(str(p.relative_to(export)) for p in export.rglob("*") if p.is_file()) == [
+        "a.txt",
+        "new/c.txt",
+        "run.sh",
+    ]
+    # Another second, or another tree, is not the planned release.
+    repo.git("commit", "-q", "--amend", "--no-edit", "--date=1700000001 +0000")
+    assert not planned.matches(git, repo.git("rev-parse", "HEAD").strip())
+
+
+def test_a_cancelled_scope_kills_its_commands_and_their_children(tmp_path: Path) -> None:
+    scope = CancelScope()
+    pid_file = tmp_path / "child.pid"
+    outcome: list[BaseException | None] = []
+
+    def work() -> None:
+        try:
+            with scope:
+                run(["sh", "-c", f"sleep 120 & echo $! > {pid_file}; wait"], timeout=180)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not pid_file.is_file() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.02)
+    scope.cancel()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+    assert _gone(int(pid_file.read_text()), within=10.0)
+    with pytest.raises(Cancelled), scope:
+        run(["true"])  # a cancelled scope starts nothing more
+
+
+def _objects(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in (root / ".git" / "objects").rglob("*"))
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, 9)
