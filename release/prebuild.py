@@ -54,7 +54,12 @@ class Prebuild:
         if any(os.environ.get(name) for name in _DATE_ENV):
             return None
         epoch = int(time.time())
-        prebuild = cls(git, epoch, scratch.make(f"{_short(record.project)}-ahead"))
+        try:
+            folder = scratch.make(f"{_short(record.project)}-ahead")
+        except OSError as exc:  # a speed-up only: the release builds after its commit
+            log.debug("no build ahead: %s", exc)
+            return None
+        prebuild = cls(git, epoch, folder)
         files = [(f.path, None if f.new is None else f.new.encode()) for f in record.files]
         prebuild._tree = prebuild._pool.submit(
             prebuild._planned, record.pre_sha, files, record.commit_message
@@ -92,13 +97,14 @@ class Prebuild:
             return None
         try:
             files = build.result()
+            with self._lock:
+                if release_sha not in self._proved:
+                    planned = self._tree.result()
+                    self._proved[release_sha] = planned.matches(self.git, release_sha)
+                proved = self._proved[release_sha]
         except Exception as exc:  # the step builds again, and reports its own error
-            log.debug("the build ahead of %s failed: %s", package or "the release", exc)
+            log.debug("no build ahead of %s: %s", package or "the release", exc)
             return None
-        with self._lock:
-            if release_sha not in self._proved:
-                self._proved[release_sha] = self._tree.result().matches(self.git, release_sha)
-            proved = self._proved[release_sha]
         return files if proved else None
 
     def commit_date(self) -> str:
