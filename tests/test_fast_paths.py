@@ -198,3 +198,57 @@ def test_help_loads_only_the_parser() -> None:
     modules = json.loads(proc.stderr.strip().splitlines()[-1])
     late = ("release.config", "release.plan", "release.cli.verbs_plan", "pydantic", *HEAVY)
     assert [m for m in modules if any(m == x or m.startswith(f"{x}.") for x in late)] == []
+
+
+def test_gitpython_commands_count_as_commands(repo: Repo) -> None:
+    # The report's "in the tool itself" is the wall time less the time a command runs:
+    # the git processes gitpython starts for the release commit are commands too.
+    from release.ops.git import gitpython_repo
+    from release.ops.process import child_clock
+
+    before = child_clock.seconds
+    gitpython_repo(repo.root).git.execute(["git", "version"])
+    assert child_clock.seconds > before
+
+
+def test_plain_progress_never_loads_rich() -> None:
+    # A CI run writes plain lines as given: no rich, no emoji codes turned into emoji, and
+    # the control characters rich strips (here a carriage return) stripped as well.
+    script = (
+        "import io, json, sys\n"
+        "from release.progress import Progress\n"
+        "from release.screen import Screen\n"
+        "out = io.StringIO()\n"
+        "progress = Progress(Screen(file=out), plain=True)\n"
+        "with progress.step('build'):\n"
+        "    progress.info('feat: :rocket: launch\\rmasked')\n"
+        "print(json.dumps({'out': out.getvalue(), 'rich': 'rich' in sys.modules}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    result = json.loads(proc.stdout)
+    assert result["rich"] is False, proc.stderr
+    lines = result["out"].splitlines()
+    assert [line.split(" ", 1)[1] for line in lines[:2]] == [
+        "-> build ...",
+        "   feat: :rocket: launchmasked",
+    ]
+    assert lines[2].split(" ", 1)[1].startswith("   build: ok (")
+
+
+def test_the_command_exits_with_mains_code_and_all_its_output(tmp_path: Path) -> None:
+    # `python -m release` leaves the module teardown to the operating system: its exit
+    # code and its output are still main's, whole.
+    missing = tmp_path / "absent.toml"
+    proc = subprocess.run(
+        [sys.executable, "-m", "release", "plan", "--config", str(missing), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    from release.cli import main
+
+    assert proc.returncode == main(["plan", "--config", str(missing), "--json"]) != 0
+    assert json.loads(proc.stdout)["exit_code"] == proc.returncode

@@ -31,6 +31,8 @@ def run() -> NoReturn:
     main_thread = threading.main_thread()
     if any(t.is_alive() and not t.daemon and t is not main_thread for t in threading.enumerate()):
         raise SystemExit(code)  # work still running: the ordinary exit waits for it
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)  # a profiler or coverage writes its figures at the exit
     atexit._run_exitfuncs()  # what any exit runs: logging's flush, finalizers
     try:
         sys.stdout.flush()

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from release.errors import CommandError, Problem, RepositoryError
-from release.ops.process import Result, run, stream_lines
+from release.ops.process import Result, child_clock, run, stream_lines
+
+if TYPE_CHECKING:
+    import git as gitpython
 
 # Keep the user's hooks, pagers and prompts out of the tool's own git calls.
 _BASE = ("git", "-c", "core.pager=cat", "-c", "color.ui=never")
@@ -344,3 +349,27 @@ class RemoteGit(Git):
 
     def delete_remote_ref(self, remote: str, ref: str) -> None:
         self.run("push", "--porcelain", remote, f":{ref}")
+
+
+def gitpython_repo(root: Path) -> gitpython.Repo:
+    """A gitpython Repo of `root` whose git commands count as commands: the report and the
+    benchmarks tell the tool's own time from the time it waits on the processes it runs."""
+    return _clocked_repo()(root)
+
+
+@cache
+def _clocked_repo() -> type[gitpython.Repo]:
+    import git as gitpython  # loaded when a release commits: status and plans never need it
+
+    class ClockedGit(gitpython.Git):
+        def execute(self, *args: Any, **kwargs: Any) -> Any:
+            child_clock.enter()
+            try:
+                return super().execute(*args, **kwargs)
+            finally:
+                child_clock.leave()
+
+    class ClockedRepo(gitpython.Repo):
+        GitCommandWrapperType = ClockedGit
+
+    return ClockedRepo

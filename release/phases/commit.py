@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from release.ops.git import gitpython_repo
 from release.steps import Context, Phase
 from release.warmup import settle
 
@@ -32,9 +33,7 @@ class Commit:
 
     def apply(self, ctx: Context) -> dict[str, Any]:
         settle("git")
-        import git as gitpython  # loaded when a release commits: status and plans never need it
-
-        repo = gitpython.Repo(ctx.git.root)
+        repo = gitpython_repo(ctx.git.root)
         written = [f.path for f in ctx.record.files if f.new is not None]
         if ctx.record.version_command or any(p.version_command for p in ctx.record.packages):
             # The version command decides which files it touches: take what it changed.
@@ -86,9 +85,7 @@ class Tag:
     def apply(self, ctx: Context) -> dict[str, Any]:
         assert ctx.record.release_sha
         settle("git")
-        import git as gitpython
-
-        repo = gitpython.Repo(ctx.git.root)
+        repo = gitpython_repo(ctx.git.root)
         repo.create_tag(
             ctx.record.tag,
             ref=ctx.record.release_sha,
