@@ -12,6 +12,8 @@ Formats are three dot-separated parts, the date parts first (`YYYY`, `YY`, `MM`,
 '24.8.1'
 >>> str(next_calver("YYYY.MINOR.MICRO", Version(2024, 3, 2), dt.date(2024, 9, 1), Bump.MINOR))
 '2024.4.0'
+>>> str(next_calver("YY.MINOR.MICRO", Version(25, 5, 0), dt.date(2026, 1, 19), Bump.PATCH, 1))
+'26.1.0'
 """
 
 from __future__ import annotations
@@ -58,15 +60,18 @@ def _date_values(fmt: str, date: dt.date) -> list[int]:
     return [values[p] for p in fmt.split(".") if p in DATE_PARTS]
 
 
-def next_calver(fmt: str, current: Version | None, date: dt.date, bump: Bump) -> Version:
-    """The release on `date` after `current`: a new period starts its counters at zero; a
-    second release within the period bumps them (MINOR for features, MICRO otherwise)."""
+def next_calver(
+    fmt: str, current: Version | None, date: dt.date, bump: Bump, start: int = 0
+) -> Version:
+    """The release on `date` after `current`: a new period starts its first counter at
+    `start` (0: 26.0.0; 1: 26.1.0) and the others at zero; a second release within the
+    period bumps them (MINOR for features, MICRO otherwise)."""
     parts = fmt.split(".")
     dates = _date_values(fmt, date)
     counters = parts[len(dates) :]
     now = [current.major, current.minor, current.patch] if current else None
     if now is None or now[: len(dates)] != dates:
-        return _version([*dates, *([0] * len(counters))])
+        return _version([*dates, *([start, 0][: len(counters)])])
     if not counters:
         raise VersionError(
             Problem(
@@ -123,3 +128,28 @@ def recognise(dated: list[tuple[Version, dt.date]]) -> tuple[str, str] | None:
             names = ", ".join(f"{v} ({d.isoformat()})" for v, d in recent)
             return fmt, f"the newest release tags carry their dates: {names}"
     return None
+
+
+def recognise_start(fmt: str, dated: list[tuple[Version, dt.date]]) -> tuple[int, str] | None:
+    """Where the tags' periods start their first counter, with why, when it is 1 (structlog
+    and attrs release 25.1.0 first, then 25.2.0); None when they start at 0, or cannot tell.
+
+    The newest four periods decide (structlog's 2015 and 2016 began at 0, its years since
+    at 1); all but one of them must start at 1.
+    """
+    parts = fmt.split(".")
+    dates = [p for p in parts if p in DATE_PARTS]
+    if len(dates) == len(parts):
+        return None  # no counter to start
+    firsts: dict[tuple[int, ...], Version] = {}
+    for version, date in sorted(dated, key=lambda item: item[0]):
+        values = [version.major, version.minor, version.patch]
+        if values[: len(dates)] != _date_values(fmt, date) or not matches(fmt, version):
+            continue  # not a CalVer release of this format
+        firsts.setdefault(tuple(values[: len(dates)]), version)
+    recent = list(firsts.values())[-4:]  # a project may change its habit: the newest decide
+    starts = [[v.major, v.minor, v.patch][len(dates)] for v in recent]
+    if len(starts) < 2 or sum(s == 1 for s in starts) < max(2, len(starts) - 1):
+        return None
+    seen = ", ".join(str(v) for v in recent)
+    return 1, f"each period's first release counts from 1: {seen}"

@@ -71,6 +71,8 @@ def _body(found: Inference, table: str, targets: bool = True) -> list[str]:
         lines.append(_line("scheme", found.scheme.value, found.scheme.why))
     if found.calver.value:
         lines.append(_line("calver", found.calver.value, found.calver.why))
+        if found.calver_start.value:
+            lines.append(_line("calver_start", found.calver_start.value, found.calver_start.why))
     changelog = dict(found.changelog.value)
     lines += ["", f"[{table}changelog]  # {_oneline(found.changelog.why)}"]
     lines += [_line(k, v) for k, v in changelog.items()]

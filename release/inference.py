@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from release.calver import recognise
+from release.calver import recognise, recognise_start
 from release.config.settings import FRAGMENT_BUMPS
 from release.errors import VersionError
 from release.history import tag_glob, tag_version
@@ -46,6 +46,7 @@ class Inference:
     version_files: Answer  # list[str]; [] when the tag is the truth
     scheme: Answer  # "pep440" | "semver" | None (the config's default)
     calver: Answer  # a CalVer format or ""
+    calver_start: Answer  # 1 when the CalVer periods count from 1, else 0
     changelog: Answer  # dict: mode, file, fragments, bump
     targets: Answer  # list of dicts, one per target
     test: Answer  # a command or None
@@ -58,6 +59,7 @@ class Inference:
             ("version files", self.version_files),
             ("scheme", self.scheme),
             ("calver", self.calver),
+            *([("calver start", self.calver_start)] if self.calver.value else []),
             ("changelog", self.changelog),
             ("targets", self.targets),
             ("test command", self.test),
@@ -87,7 +89,7 @@ def infer(root: Path, tag_format: Answer | None = None) -> Inference:
         branch=Answer(*git.default_branch()),
         version_files=files,
         scheme=_scheme(git, tag_format.value),
-        calver=_calver(git, tag_format.value),
+        **_calver(git, tag_format.value),
         changelog=_changelog(root, pyproject),
         targets=_targets(pyproject, package),
         test=_test_command(root, pyproject, package),
@@ -180,7 +182,7 @@ def _scheme(git: Git, tag_format: str) -> Answer:
     return Answer(None, "no pre-release tags to tell: the config's default (semver for npm-only)")
 
 
-def _calver(git: Git, tag_format: str) -> Answer:
+def _calver(git: Git, tag_format: str) -> dict[str, Answer]:
     dated = []
     for tag, date in git.tag_dates(tag_glob(tag_format)).items():
         version = tag_version(tag_format, tag)
@@ -188,8 +190,13 @@ def _calver(git: Git, tag_format: str) -> Answer:
             dated.append((version, dt.date.fromisoformat(date)))
     found = recognise(dated)
     if found is None:
-        return Answer("", "the tags do not follow their dates: SemVer-style bumps")
-    return Answer(*found)
+        no = "the tags do not follow their dates: SemVer-style bumps"
+        return {"calver": Answer("", no), "calver_start": Answer(0, no)}
+    start = recognise_start(found[0], dated)
+    return {
+        "calver": Answer(*found),
+        "calver_start": Answer(*start) if start else Answer(0, "periods count from 0"),
+    }
 
 
 def _version_files(

@@ -10,17 +10,17 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from release.errors import ReleaseError
 from release.ops import planned_tree, scratch
-from release.ops.git import Git
+from release.ops.git import Git, Signature, signature
+from release.ops.planned_tree import PlannedCommit
 from release.ops.process import CancelScope
 from release.record import ReleaseRecord
+from release.warmup import settle
 
 log = logging.getLogger("release.prebuild")
 # A package's build, given the export of the release tree, its own folder and the epoch.
@@ -38,10 +38,9 @@ class Prebuild:
         self.folder = folder
         self._scope = CancelScope()
         self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
-        self._tree: Future[planned_tree.PlannedTree] | None = None
+        self._commit: Future[tuple[PlannedCommit, Signature]] | None = None
+        self._export: Future[Path] | None = None
         self._builds: dict[tuple[str, str], Future[list[Path]]] = {}
-        self._proved: dict[str, bool] = {}
-        self._lock = threading.Lock()
 
     @classmethod
     def start(
@@ -61,30 +60,36 @@ class Prebuild:
             return None
         prebuild = cls(git, epoch, folder)
         files = [(f.path, None if f.new is None else f.new.encode()) for f in record.files]
-        prebuild._tree = prebuild._pool.submit(
-            prebuild._planned, record.pre_sha, files, record.commit_message
-        )
-        source = prebuild.folder / "source"
+        release = (record.commit_message, record.branch, record.tags)
+        prebuild._commit = prebuild._pool.submit(prebuild._planned, record.pre_sha, files, release)
+        prebuild._export = prebuild._pool.submit(prebuild._exported)
         for index, (key, (path, job)) in enumerate(jobs.items()):
             own = prebuild.folder / "packages" / str(index)
-            prebuild._builds[key] = prebuild._pool.submit(prebuild._build, job, source, path, own)
+            prebuild._builds[key] = prebuild._pool.submit(prebuild._build, job, path, own)
         return prebuild
 
     def _planned(
-        self, base: str, files: list[tuple[str, bytes | None]], message: str
-    ) -> planned_tree.PlannedTree:
+        self,
+        base: str,
+        files: list[tuple[str, bytes | None]],
+        release: tuple[str, str, list[str]],
+    ) -> tuple[PlannedCommit, Signature]:
+        settle("git")
         with self._scope:
-            if planned_tree.uses_export_subst(self.git, base):
-                raise ReleaseError("export-subst: a stand-in commit exports other details")
-            planned = planned_tree.make(
-                self.git, base, files, self.folder / "git", message, self.epoch
-            )
-            planned_tree.export(self.git, planned, self.folder / "source")
-            return planned
+            who = signature(self.git.root, f"{self.epoch} {_offset(self.epoch)}")
+            planned = planned_tree.make(self.git, base, files, self.folder / "git", release, who)
+            return planned, who
 
-    def _build(self, job: Job, source: Path, path: str, own: Path) -> list[Path]:
-        assert self._tree is not None
-        self._tree.result()  # the export, made by the first task
+    def _exported(self) -> Path:
+        assert self._commit is not None
+        planned, _ = self._commit.result()
+        with self._scope:
+            planned_tree.export(self.git, planned, self.folder / "source")
+        return self.folder / "source"
+
+    def _build(self, job: Job, path: str, own: Path) -> list[Path]:
+        assert self._export is not None
+        source = self._export.result()
         own.mkdir(parents=True)
         with self._scope:
             return job(source if path == "." else source / path, own, self.epoch)
@@ -93,23 +98,22 @@ class Prebuild:
         """The files built ahead for this package, when the release commit is the planned
         one; None when the step must build them itself."""
         build = self._builds.get((package, kind))
-        if build is None or self._tree is None:
+        if build is None or self._commit is None:
             return None
         try:
             files = build.result()
-            with self._lock:
-                if release_sha not in self._proved:
-                    planned = self._tree.result()
-                    self._proved[release_sha] = planned.matches(self.git, release_sha)
-                proved = self._proved[release_sha]
+            planned, _ = self._commit.result()
         except Exception as exc:  # the step builds again, and reports its own error
             log.debug("no build ahead of %s: %s", package or "the release", exc)
             return None
-        return files if proved else None
+        return files if planned.matches(release_sha) else None
 
-    def commit_date(self) -> str:
-        """The release commit's author and commit date: the second the builds stamp."""
-        return f"{self.epoch} {_offset(self.epoch)}"
+    def signature(self) -> Signature | None:
+        """Who makes the release commit, and when: as planned, so that it is the planned
+        commit; None when the planned commit could not be made."""
+        if self._commit is None or self._commit.exception() is not None:
+            return None
+        return self._commit.result()[1]
 
     def close(self) -> None:
         """Call off what still runs, wait for it, and remove the scratch folder."""

@@ -92,7 +92,13 @@ def _decide(git: Git, cfg: ProjectConfig, state: State, wanted: Wanted) -> Decis
         why = [f"the version files say {files}: the next release is {base}"]
         if cfg.version.calver:
             # ... unless the calendar has moved past it (24.7.2.dev0 released in August).
-            dated = next_calver(cfg.version.calver, released, wanted.date, max(bump, Bump.PATCH))
+            dated = next_calver(
+                cfg.version.calver,
+                released,
+                wanted.date,
+                max(bump, Bump.PATCH),
+                cfg.version.calver_start,
+            )
             if base < dated:
                 why = [
                     f"the version files say {files}, but a release on "
@@ -122,7 +128,7 @@ def _decide(git: Git, cfg: ProjectConfig, state: State, wanted: Wanted) -> Decis
         return Decision(bump, source, reasons, None, why_nothing, notes)
     start = files.base if cfg.version.source == "files" and files else released
     if cfg.version.calver:
-        base = next_calver(cfg.version.calver, start, wanted.date, bump)
+        base = next_calver(cfg.version.calver, start, wanted.date, bump, cfg.version.calver_start)
         notes.append(f"CalVer {cfg.version.calver}: released on {wanted.date.isoformat()}")
     else:
         start = start or Version(0, 0, 0)

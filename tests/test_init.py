@@ -13,6 +13,7 @@ import pytest
 from gitrepo import Repo
 
 from release.cli import main
+from release.version import Version
 
 SCM = """\
 [build-system]
@@ -346,3 +347,67 @@ def test_a_scoped_public_package_is_published_public(
     _, config = init(repo.root, configs, capsys)
     (target,) = config["targets"]
     assert (target["kind"], target["access"]) == ("npm", "public")
+
+
+def test_calver_periods_counting_from_one_are_followed(
+    tmp_path: Path,
+    configs: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # structlog's shape: YY.MINOR.MICRO, each year's first release is YY.1.0, the version
+    # from hatch-vcs (the tag is the truth), a hand-written changelog.
+    repo = Repo(tmp_path / "yearly")
+    pyproject = (
+        '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n'
+        '[project]\nname = "yearly"\ndynamic = ["version"]\n[tool.hatch.version]\nsource = "vcs"\n'
+    )
+    for version, date in (
+        ("23.1.0", "2023-02-01"),
+        ("24.1.0", "2024-01-10"),
+        ("24.2.0", "2024-05-01"),
+        ("25.1.0", "2025-01-16"),
+        ("25.2.0", "2025-03-11"),
+    ):
+        monkeypatch.setenv("GIT_COMMITTER_DATE", f"{date}T12:00:00")
+        changes = f"# Changes\n\n## {version}\n\n- work\n"
+        repo.commit(
+            f"feat: work for {version}", {"pyproject.toml": pyproject, "CHANGELOG.md": changes}
+        )
+        repo.tag(version)
+    monkeypatch.delenv("GIT_COMMITTER_DATE")
+    repo.commit("fix: a bug", {"CHANGELOG.md": "# Changes\n\n## 26.1.0\n\n- a bug\n"})
+    _, config = init(repo.root, configs, capsys)
+    assert config["version"]["calver"] == "YY.MINOR.MICRO"
+    assert config["version"]["calver_start"] == 1
+
+    def next_version(date: str) -> str:
+        code = main(["plan", "--project", "yearly", "--json", "--date", date])
+        data: dict[str, Any] = json.loads(capsys.readouterr().out)
+        assert code == 0, data
+        return str(data["next_version"])
+
+    assert next_version("2026-01-19") == "26.1.0"  # a new year starts at 1, as the tags do
+    assert next_version("2025-06-01") == "25.2.1"  # within the year: the fix bumps MICRO
+
+
+def test_calver_periods_counting_from_zero_keep_the_default() -> None:
+    from release.calver import recognise_start
+
+    dated = [
+        (Version(24, 0, 0), dt.date(2024, 1, 20)),
+        (Version(24, 1, 0), dt.date(2024, 4, 20)),
+        (Version(25, 0, 0), dt.date(2025, 1, 26)),
+        (Version(25, 1, 0), dt.date(2025, 4, 26)),
+    ]
+    assert recognise_start("YY.MINOR.MICRO", dated) is None
+    habit = [(Version(y, 0 if y < 17 else 1, 0), dt.date(2000 + y, 2, 1)) for y in range(15, 21)]
+    assert recognise_start("YY.MINOR.MICRO", habit) == (
+        1,
+        "each period's first release counts from 1: 17.1.0, 18.1.0, 19.1.0, 20.1.0",
+    )
+    ones = [(Version(v.major, v.minor + 1, 0), d) for v, d in dated]
+    assert recognise_start("YY.MINOR.MICRO", ones) == (
+        1,
+        "each period's first release counts from 1: 24.1.0, 25.1.0",
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import tarfile
 import threading
 import time
@@ -23,7 +22,7 @@ from services import PypiServer
 
 from release.ops import planned_tree
 from release.ops.artifacts import build_env
-from release.ops.git import Git
+from release.ops.git import Git, gitpython_repo, signature
 from release.ops.process import Cancelled, CancelScope, run
 from release.ops.pypi import build_command, clamp_sdist
 
@@ -79,22 +78,30 @@ def test_the_build_made_ahead_is_what_the_tag_rebuilds_to(
 
 
 @pytest.mark.services
-def test_a_tree_with_export_substitutions_is_built_from_the_release_commit(
+def test_export_substitutions_come_out_as_the_release_commits(
     tmp_path: Path, pypi_server: PypiServer, pypi_push: Callable[..., tuple[int, dict[str, Any]]]
 ) -> None:
-    """A stand-in commit would spell its own id into COMMIT: the build waits for the real one."""
-    subst = {".gitattributes": "COMMIT export-subst\n", "COMMIT": "$Format:%H$\n"}
+    """The setuptools-scm/hatch-vcs archival file: the commit built ahead is the release
+    commit itself (same id), tagged, so its id, date and describe come out the same."""
+    archival = (
+        "node: $Format:%H$\nnode-date: $Format:%cI$\n"
+        "describe-name: $Format:%(describe:tags=true)$\n"
+    )
+    subst = {".gitattributes": ".git_archival.txt export-subst\n", ".git_archival.txt": archival}
     repo = project(tmp_path, "hatch-vcs", files=subst)
     name = repo.root.name
     code, report = pypi_push(config(repo, pypi_server.url))
     assert code == 0, report
-    assert "built_ahead" not in build_result(repo)
+    assert build_result(repo).get("built_ahead") is True
     sdist = tmp_path / "sdist"
     module = name.replace("-", "_")
     with tarfile.open(pypi_server.packages_dir / f"{module}-1.2.1.tar.gz") as tar:
         tar.extractall(sdist, filter="data")
     release_sha = repo.git("rev-parse", "v1.2.1^{commit}").strip()
-    assert (sdist / f"{module}-1.2.1" / "COMMIT").read_text().strip() == release_sha
+    date = repo.git("log", "-1", "--format=%cI", "v1.2.1").strip()
+    found = (sdist / f"{module}-1.2.1" / ".git_archival.txt").read_text()
+    assert found == f"node: {release_sha}\nnode-date: {date}\ndescribe-name: v1.2.1\n"
+    assert rebuild_tag(repo, "v1.2.1", tmp_path / "rebuild") == uploaded(pypi_server, name)
 
 
 @pytest.mark.services
@@ -131,7 +138,7 @@ def test_a_refused_release_calls_its_build_off(
             _kill(int(pid_file.read_text()))
 
 
-def test_the_planned_tree_is_the_release_commits_and_leaves_git_alone(tmp_path: Path) -> None:
+def test_the_planned_commit_is_the_release_commit_and_leaves_git_alone(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "r")
     repo.commit("chore: start", {"a.txt": "a\n", "run.sh": "echo\n", "docs/b.txt": "b\n"})
     (repo.root / "run.sh").chmod(0o755)
@@ -139,33 +146,38 @@ def test_the_planned_tree_is_the_release_commits_and_leaves_git_alone(tmp_path: 
     repo.git("commit", "-q", "-m", "chore: executable")
     base = repo.git("rev-parse", "HEAD").strip()
     git = Git(repo.root)
-    objects = _objects(repo.root)
+    refs, objects = repo.git("for-each-ref"), _objects(repo.root)
     files = [
         ("a.txt", b"a2\n"),
         ("run.sh", b"echo 2\n"),
         ("new/c.txt", b"c\n"),
         ("docs/b.txt", None),
     ]
-    planned = planned_tree.make(
-        git, base, files, tmp_path / "scratch", "chore(release): 1", 1_700_000_000
-    )
-    assert _objects(repo.root) == objects  # nothing written to the repository's own .git
+    who = signature(repo.root, "1700000000 +0100")
+    release = ("chore(release): 1\n\nReleased.", "main", ["v1"])
+    planned = planned_tree.make(git, base, files, tmp_path / "scratch", release, who)
+    # Nothing written to the repository's own .git: no object, no ref.
+    assert (_objects(repo.root), repo.git("for-each-ref")) == (objects, refs)
     (repo.root / "a.txt").write_text("a2\n")
     (repo.root / "run.sh").write_text("echo 2\n")
     (repo.root / "new").mkdir()
     (repo.root / "new" / "c.txt").write_text("c\n")
     (repo.root / "docs" / "b.txt").unlink()
-    repo.git("add", "--all")
-    env = {"GIT_AUTHOR_DATE": "1700000000 +0100", "GIT_COMMITTER_DATE": "1700000000 +0100"}
-    subprocess.run(
-        ["git", "commit", "-q", "-m", "chore(release): 1"],
-        cwd=repo.root,
-        env={**os.environ, **env},
-        check=True,
+    # The release commit as the Commit step makes it (gitpython, the same signature).
+    index = gitpython_repo(repo.root).index
+    index.add(["a.txt", "run.sh", "new/c.txt"])
+    index.remove(["docs/b.txt"])
+    index.write()
+    made = index.commit(
+        release[0],
+        parent_commits=[gitpython_repo(repo.root).commit(base)],
+        head=True,
+        author=who.author,
+        committer=who.committer,
+        author_date=who.date,
+        commit_date=who.date,
     )
-    release_sha = repo.git("rev-parse", "HEAD").strip()
-    assert planned.matches(git, release_sha)
-    assert repo.git("rev-parse", "HEAD^{tree}").strip() == planned.tree
+    assert planned.matches(made.hexsha)
     export = tmp_path / "export"
     planned_tree.export(git, planned, export)
     assert (export / "run.sh").stat().st_mode & 0o111
@@ -174,9 +186,9 @@ def test_the_planned_tree_is_the_release_commits_and_leaves_git_alone(tmp_path: 
         "new/c.txt",
         "run.sh",
     ]
-    # Another second, or another tree, is not the planned release.
-    repo.git("commit", "-q", "--amend", "--no-edit", "--date=1700000001 +0000")
-    assert not planned.matches(git, repo.git("rev-parse", "HEAD").strip())
+    # Another second is not the planned release.
+    repo.git("commit", "-q", "--amend", "--no-edit", "--date=1700000001 +0100")
+    assert not planned.matches(repo.git("rev-parse", "HEAD").strip())
 
 
 def test_a_cancelled_scope_kills_its_commands_and_their_children(tmp_path: Path) -> None:

@@ -30,6 +30,14 @@ class VersionSettings(Strict):
         "version follows the release date; empty: SemVer-style bumps",
     )
 
+    calver_start: int = Field(
+        0,
+        ge=0,
+        le=1,
+        description="where a new CalVer period starts its first counter: 0 (26.0.0) or 1 "
+        "(26.1.0, as structlog and attrs count)",
+    )
+
     @field_validator("calver")
     @classmethod
     def _calver_format(cls, fmt: str) -> str:

@@ -351,6 +351,45 @@ class RemoteGit(Git):
         self.run("push", "--porcelain", remote, f":{ref}")
 
 
+@dataclass(frozen=True)
+class Signature:
+    """Who makes a commit, and when ("EPOCH +HHMM"): a commit planned ahead and the
+    release commit share one, so that they are the same commit."""
+
+    author: gitpython.Actor
+    committer: gitpython.Actor
+    date: str
+
+
+def signature(root: Path, date: str) -> Signature:
+    """The author and committer gitpython would take for a commit in `root` (environment,
+    then config), with the date given."""
+    import git as gitpython
+
+    config = gitpython_repo(root).config_reader()
+    return Signature(gitpython.Actor.author(config), gitpython.Actor.committer(config), date)
+
+
+def write_commit(git_dir: Path, tree: str, parent: str, message: str, who: Signature) -> str:
+    """A commit object in the repository at `git_dir`, written as gitpython's index.commit
+    writes the release commit (no ref moves); its id."""
+    import git as gitpython
+
+    repo = gitpython_repo(git_dir)
+    commit = gitpython.Commit.create_from_tree(
+        repo,
+        tree,
+        message,
+        [repo.commit(parent)],
+        False,
+        author=who.author,
+        committer=who.committer,
+        author_date=who.date,
+        commit_date=who.date,
+    )
+    return str(commit.hexsha)
+
+
 def gitpython_repo(root: Path) -> gitpython.Repo:
     """A gitpython Repo of `root` whose git commands count as commands: the report and the
     benchmarks tell the tool's own time from the time it waits on the processes it runs."""

@@ -44,14 +44,16 @@ class Commit:
         if removed:
             repo.index.remove(removed)
         repo.index.write()
-        # Dated the second the builds ahead stamped, so that they can be taken.
-        date = ctx.prebuild.commit_date() if ctx.prebuild else None
+        # Made by the people, at the second, the builds ahead planned: the commit they built.
+        who = ctx.prebuild.signature() if ctx.prebuild else None
         commit = repo.index.commit(
             ctx.record.commit_message,
             parent_commits=[repo.commit(ctx.record.pre_sha)],
             head=True,
-            author_date=date,
-            commit_date=date,
+            author=who.author if who else None,
+            committer=who.committer if who else None,
+            author_date=who.date if who else None,
+            commit_date=who.date if who else None,
         )
         ctx.record.release_sha = commit.hexsha
         return {"sha": commit.hexsha, "parent": ctx.record.pre_sha}
