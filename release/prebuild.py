@@ -32,41 +32,48 @@ _DATE_ENV = ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")
 class Prebuild:
     """Builds started ahead of the release commit; `take` hands one over once proven."""
 
-    def __init__(self, git: Git, epoch: int, folder: Path) -> None:
+    def __init__(self, git: Git, folder: Path) -> None:
         self.git = git
-        self.epoch = epoch  # the release commit is dated this second
         self.folder = folder
+        self.epoch = 0  # the release commit is dated this second, once started
         self._scope = CancelScope()
         self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        self._repository = self._pool.submit(self._scratch_repository)
         self._commit: Future[tuple[PlannedCommit, Signature]] | None = None
         self._export: Future[Path] | None = None
         self._builds: dict[tuple[str, str], Future[list[Path]]] = {}
 
     @classmethod
-    def start(
-        cls, git: Git, record: ReleaseRecord, jobs: dict[tuple[str, str], tuple[str, Job]]
-    ) -> Prebuild | None:
-        """Start building; None when nothing can be built ahead. `jobs`: (package, kind) ->
-        (the package's folder in the repository, its build)."""
-        if not jobs or record.version_command or any(p.version_command for p in record.packages):
-            return None  # a version command's edits are known only once it has run
+    def open(cls, git: Git, project: str) -> Prebuild | None:
+        """Make the scratch repository, while the plan is worked out; None when builds
+        cannot start early here (the user dates commits, or there is no scratch room)."""
         if any(os.environ.get(name) for name in _DATE_ENV):
             return None
-        epoch = int(time.time())
         try:
-            folder = scratch.make(f"{_short(record.project)}-ahead")
+            folder = scratch.make(f"{_short(project)}-ahead")
         except OSError as exc:  # a speed-up only: the release builds after its commit
             log.debug("no build ahead: %s", exc)
             return None
-        prebuild = cls(git, epoch, folder)
+        return cls(git, folder)
+
+    def start(self, record: ReleaseRecord, jobs: dict[tuple[str, str], tuple[str, Job]]) -> bool:
+        """Start building `jobs`: (package, kind) -> (the package's folder in the
+        repository, its build); False when nothing can be built ahead."""
+        if not jobs or record.version_command or any(p.version_command for p in record.packages):
+            return False  # a version command's edits are known only once it has run
+        self.epoch = int(time.time())
         files = [(f.path, None if f.new is None else f.new.encode()) for f in record.files]
         release = (record.commit_message, record.branch, record.tags)
-        prebuild._commit = prebuild._pool.submit(prebuild._planned, record.pre_sha, files, release)
-        prebuild._export = prebuild._pool.submit(prebuild._exported)
+        self._commit = self._pool.submit(self._planned, record.pre_sha, files, release)
+        self._export = self._pool.submit(self._exported)
         for index, (key, (path, job)) in enumerate(jobs.items()):
-            own = prebuild.folder / "packages" / str(index)
-            prebuild._builds[key] = prebuild._pool.submit(prebuild._build, job, path, own)
-        return prebuild
+            own = self.folder / "packages" / str(index)
+            self._builds[key] = self._pool.submit(self._build, job, path, own)
+        return True
+
+    def _scratch_repository(self) -> Path:
+        with self._scope:
+            return planned_tree.scratch_repository(self.git, self.folder / "git")
 
     def _planned(
         self,
@@ -77,7 +84,8 @@ class Prebuild:
         settle("git")
         with self._scope:
             who = signature(self.git.root, f"{self.epoch} {_offset(self.epoch)}")
-            planned = planned_tree.make(self.git, base, files, self.folder / "git", release, who)
+            repository = self._repository.result()
+            planned = planned_tree.make(self.git, repository, base, files, release, who)
             return planned, who
 
     def _exported(self) -> Path:

@@ -19,6 +19,7 @@ from release.notify import notify
 from release.ops.git import RemoteGit
 from release.ops.process import child_clock
 from release.outcome import conflict, invalid, outcome
+from release.packages import members
 from release.phases import validate as validation
 from release.phases.commit import Commit
 from release.pipeline import builds_ahead, finishing_steps, pipeline
@@ -197,17 +198,25 @@ def _fresh(
 ) -> Report:
     progress.phase(1, Phase.VALIDATION.title)
     git = RemoteGit(loaded.root)
-    prepared = _prepare(loaded, options, git, progress)
-    if isinstance(prepared, Report):
-        return prepared
-    shown, record = prepared
-    # The builds start now, from the planned tree, while the gates run (tests, above all).
-    prebuild = Prebuild.start(git, record, builds_ahead(record, loaded))
+    # The builds get a scratch repository while the plan is worked out, and start from
+    # the planned release commit while the gates run (tests, above all).
+    ahead = Prebuild.open(git, loaded.config.name) if _builds_anything(loaded) else None
     try:
+        prepared = _prepare(loaded, options, git, progress)
+        if isinstance(prepared, Report):
+            return prepared
+        shown, record = prepared
+        started = ahead is not None and ahead.start(record, builds_ahead(record, loaded))
+        prebuild = ahead if started else None
         return _validated(loaded, options, directory, stamp, progress, shown, record, prebuild)
     finally:
-        if prebuild is not None:
-            prebuild.close()
+        if ahead is not None:
+            ahead.close()
+
+
+def _builds_anything(loaded: LoadedConfig) -> bool:
+    configs = [loaded, *members(loaded)] if loaded.is_set else [loaded]
+    return any(t.kind == "pypi" for c in configs for t in c.config.registries)
 
 
 def _validated(

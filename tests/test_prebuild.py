@@ -155,7 +155,8 @@ def test_the_planned_commit_is_the_release_commit_and_leaves_git_alone(tmp_path:
     ]
     who = signature(repo.root, "1700000000 +0100")
     release = ("chore(release): 1\n\nReleased.", "main", ["v1"])
-    planned = planned_tree.make(git, base, files, tmp_path / "scratch", release, who)
+    scratch = planned_tree.scratch_repository(git, tmp_path / "scratch")
+    planned = planned_tree.make(git, scratch, base, files, release, who)
     # Nothing written to the repository's own .git: no object, no ref.
     assert (_objects(repo.root), repo.git("for-each-ref")) == (objects, refs)
     (repo.root / "a.txt").write_text("a2\n")

@@ -31,26 +31,33 @@ class PlannedCommit:
         return release_sha == self.commit
 
 
-def make(
-    git: Git,
-    base: str,
-    files: Sequence[tuple[str, bytes | None]],
-    folder: Path,
-    release: tuple[str, str, list[str]],
-    signature: Signature,
-) -> PlannedCommit:
-    """`base` with `files` (path from the repository root, new bytes or None to remove)
-    committed as the release will be; `release` is (message, branch, tags)."""
-    message, branch, tags = release
+def scratch_repository(git: Git, folder: Path) -> Path:
+    """A bare repository in `folder` that borrows `git`'s objects and mirrors its refs."""
     scratch = folder / "repo.git"
     git.run("init", "-q", "--bare", str(scratch))
     own = Path(git.out("rev-parse", "--path-format=absolute", "--git-common-dir"))
     (scratch / "objects" / "info" / "alternates").write_text(f"{own / 'objects'}\n")
     if (own / "info" / "attributes").is_file():  # export-ignore and export-subst rules
         shutil.copyfile(own / "info" / "attributes", scratch / "info" / "attributes")
-    # The refs as the release will leave them, for `describe` and ref-name placeholders.
+    # The refs as the release will find them, for `describe` and ref-name placeholders.
     refs = git.out("for-each-ref", "--format=%(objectname) %(refname)")
     (scratch / "packed-refs").write_text(f"{refs}\n" if refs else "")
+    return scratch
+
+
+def make(
+    git: Git,
+    scratch: Path,
+    base: str,
+    files: Sequence[tuple[str, bytes | None]],
+    release: tuple[str, str, list[str]],
+    signature: Signature,
+) -> PlannedCommit:
+    """In the `scratch` repository: `base` with `files` (path from the repository root,
+    new bytes or None to remove) committed as the release will be, its branch moved there
+    and its tags made; `release` is (message, branch, tags)."""
+    message, branch, tags = release
+    folder = scratch.parent
     env = {"GIT_DIR": str(scratch), "GIT_INDEX_FILE": str(folder / "index")}
 
     def in_scratch(*args: str, stdin: str | None = None) -> str:
