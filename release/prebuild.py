@@ -1,8 +1,9 @@
-"""The release's builds, started from the planned tree while the gates run.
+"""The release's builds, started from the release commit made ahead while the gates run.
 
-A build step takes their files only when the release commit turns out to have that very
-tree and that very time (the builds stamp it): then they are byte for byte what it would
-build. Otherwise, or when a build ahead failed, the step builds as it always did.
+The commit made ahead (ops/planned_tree) has the planned tree, message, parent, people and
+second, so the release commit gets its very id when nothing changed in between. A build
+step takes the files built ahead only then: they are byte for byte what it would build.
+Otherwise, or when a build ahead failed, the step builds as it always did.
 """
 
 from __future__ import annotations
