@@ -63,7 +63,9 @@ class Prebuild:
         if not jobs or record.version_command or any(p.version_command for p in record.packages):
             return False  # a version command's edits are known only once it has run
         self.epoch = int(time.time())
-        files = [(f.path, None if f.new is None else f.new.encode()) for f in record.files]
+        # From the top of the repository (a set's are already; a project in a folder's not).
+        folder = "" if record.packages or record.path == "." else f"{record.path}/"
+        files = [(folder + f.path, None if f.new is None else f.new.encode()) for f in record.files]
         release = (record.commit_message, record.branch, record.tags)
         self._commit = self._pool.submit(self._planned, record.pre_sha, files, release)
         self._export = self._pool.submit(self._exported)

@@ -288,7 +288,9 @@ def _prepare(
     )
     # The release goes out from the branch it is made on (the branch gate says which may).
     single = replace(single, branch=git.branch() or single.branch)
-    return single, ReleaseRecord.from_plan(single, *package_names(loaded))
+    record = ReleaseRecord.from_plan(single, *package_names(loaded))
+    record.path = git.prefix()  # a project in a folder of its repository builds there
+    return single, record
 
 
 def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Progress) -> Report:

@@ -222,9 +222,12 @@ def world_release(loaded: LoadedConfig, version: str | None = None) -> WorldRele
 
     git = RemoteGit(loaded.root)
     if not loaded.is_set:
-        return last_release(
+        world = last_release(
             loaded, git, registries_from_env(loaded), package_names(loaded), version
         )
+        if world is not None:
+            world.record.path = git.prefix()  # a project in a folder builds there
+        return world
     found: list[tuple[LoadedConfig, WorldRelease]] = []
     for member in members(loaded):
         world = last_release(

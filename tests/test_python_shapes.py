@@ -259,3 +259,52 @@ def test_a_floating_tag_and_a_hand_written_changelog_release_end_to_end(
     assert repo.git("show", "--name-only", "--format=", "HEAD").splitlines() == ["pyproject.toml"]
     remote_tags = repo.git("ls-remote", "--tags", "--refs", "origin")
     assert "refs/tags/v1.0.1" in remote_tags and "refs/tags/v1\n" in remote_tags + "\n"
+
+
+def test_a_project_in_a_folder_of_its_repository_releases_end_to_end(
+    tmp_path: Path, pypi_server: PypiServer, pypi_push: Callable[..., Any]
+) -> None:
+    # One Python package under app/ of a larger repository (bindings/python, python/...):
+    # its files are edited and committed there, and it is built from there.
+    dist = f"infolder-{os.getpid()}-{unique()}"
+    remote = tmp_path / f"{dist}.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo = Repo(tmp_path / dist)
+    pyproject = (
+        '[build-system]\nrequires = ["setuptools>=69"]\nbuild-backend = "setuptools.build_meta"\n'
+        f'[project]\nname = "{dist}"\nversion = "1.2.0"\n'
+    )
+    module = dist.replace("-", "_")
+    repo.commit(
+        "chore: init",
+        {
+            "README.md": "The whole repository.\n",
+            "pyproject.toml": '[tool.other]\nkey = "the top one is not the package"\n',
+            "app/pyproject.toml": pyproject,
+            f"app/{module}/__init__.py": "",
+        },
+    )
+    repo.tag("app-v1.2.0")
+    repo.git("remote", "add", "origin", remote.as_uri())
+    repo.git("push", "-q", "origin", "main", "app-v1.2.0")
+    repo.git("branch", "-q", "--set-upstream-to=origin/main")
+    repo.commit("fix: app bug", {f"app/{module}/__init__.py": "X = 1\n"})
+    repo.git("push", "-q", "origin", "main")
+    path = tmp_path / f"{dist}.toml"
+    path.write_text(
+        f'name = "{dist}"\npath = "{dist}/app"\ntag_format = "app-v{{version}}"\n'
+        '[version]\nfiles = ["pyproject.toml:project.version"]\n[changelog]\nmode = "none"\n'
+        f'[[targets]]\nname = "local"\nkind = "pypi"\nurl = "{pypi_server.url}"\n'
+        'username_env = "TEST_PYPI_USERNAME"\npassword_env = "TEST_PYPI_PASSWORD"\n'
+    )
+    code, report = pypi_push(path)
+    assert code == 0, report
+    assert repo.git("show", "app-v1.2.1:app/pyproject.toml").count('version = "1.2.1"') == 1
+    assert "the top one" in repo.git("show", "app-v1.2.1:pyproject.toml")
+    assert repo.git("show", "--name-only", "--format=", "app-v1.2.1^{commit}").split() == [
+        "app/pyproject.toml"
+    ]
+    assert sorted(index_files(pypi_server.simple_url, dist)) == [
+        f"{module}-1.2.1-py3-none-any.whl",
+        f"{module}-1.2.1.tar.gz",
+    ]

@@ -101,6 +101,10 @@ class Git:
                 )
             )
 
+    def prefix(self) -> str:
+        """Where `root` sits in its repository ("." at the top, "app" in a folder)."""
+        return self.out("rev-parse", "--show-prefix").rstrip("/") or "."
+
     def git_dir(self) -> Path:
         return (self.root / self.out("rev-parse", "--git-dir")).resolve()
 
@@ -222,7 +226,13 @@ class Git:
         """The exact tree of `rev`, as files in `dest` (no .git, no untracked files)."""
         dest.mkdir(parents=True, exist_ok=True)
         archive = dest.with_suffix(".tar")
-        self.run("archive", "--format=tar", "-o", str(archive), rev, env=env)
+        # From the top: in a folder of the repository, git archive would take that folder only.
+        top = self.out("rev-parse", "--show-toplevel") if env is None else str(self.root)
+        run(
+            [*_BASE, "archive", "--format=tar", "-o", str(archive), rev],
+            cwd=top,
+            env={"GIT_TERMINAL_PROMPT": "0", **(env or {})},
+        )
         import tarfile
 
         with tarfile.open(archive) as tar:
@@ -393,7 +403,7 @@ def write_commit(git_dir: Path, tree: str, parent: str, message: str, who: Signa
 def gitpython_repo(root: Path) -> gitpython.Repo:
     """A gitpython Repo of `root` whose git commands count as commands: the report and the
     benchmarks tell the tool's own time from the time it waits on the processes it runs."""
-    return _clocked_repo()(root)
+    return _clocked_repo()(root, search_parent_directories=True)
 
 
 @cache

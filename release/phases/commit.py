@@ -34,13 +34,14 @@ class Commit:
     def apply(self, ctx: Context) -> dict[str, Any]:
         settle("git")
         repo = gitpython_repo(ctx.git.root)
-        written = [f.path for f in ctx.record.files if f.new is not None]
+        # Absolute: a project in a folder of its repository has its paths from that folder.
+        written = [str(ctx.root / f.path) for f in ctx.record.files if f.new is not None]
         if ctx.record.version_command or any(p.version_command for p in ctx.record.packages):
             # The version command decides which files it touches: take what it changed.
             written += [d.a_path for d in repo.index.diff(None) if d.a_path]
         if written:
             repo.index.add(sorted(set(written)))
-        removed = [f.path for f in ctx.record.files if f.new is None]
+        removed = [str(ctx.root / f.path) for f in ctx.record.files if f.new is None]
         if removed:
             repo.index.remove(removed)
         repo.index.write()
