@@ -57,7 +57,12 @@ class PackageEntry(Strict):
 
 class ProjectConfig(Strict):
     name: str = Field(min_length=1, description="the project's name in reports and state")
-    path: str = Field(".", description="the project's git repository, relative to this file")
+    path: str = Field(
+        ".",
+        description="the project's git repository, or its folder inside one (files are "
+        "edited and the release built there; its commits are the repository's), relative "
+        "to this file",
+    )
     branch: str = Field("main", description="the release branch (see [gates.branch])")
     remote: str = Field("origin", description="the git remote the release is pushed to")
     tag_format: str = Field(
