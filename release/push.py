@@ -215,8 +215,7 @@ def _fresh(
 
 
 def _builds_anything(loaded: LoadedConfig) -> bool:
-    configs = [loaded, *members(loaded)] if loaded.is_set else [loaded]
-    return any(t.kind == "pypi" for c in configs for t in c.config.registries)
+    return any(t.kind == "pypi" for m in members(loaded) for t in m.config.registries)
 
 
 def _validated(
