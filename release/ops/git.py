@@ -101,6 +101,10 @@ class Git:
                 )
             )
 
+    def top(self) -> str:
+        """The repository's top folder (`root` may be a folder inside it)."""
+        return self.out("rev-parse", "--show-toplevel")
+
     def prefix(self) -> str:
         """Where `root` sits in its repository ("." at the top, "app" in a folder)."""
         return self.out("rev-parse", "--show-prefix").rstrip("/") or "."
@@ -227,7 +231,7 @@ class Git:
         dest.mkdir(parents=True, exist_ok=True)
         archive = dest.with_suffix(".tar")
         # From the top: in a folder of the repository, git archive would take that folder only.
-        top = self.out("rev-parse", "--show-toplevel") if env is None else str(self.root)
+        top = self.top() if env is None else str(self.root)
         run(
             [*_BASE, "archive", "--format=tar", "-o", str(archive), rev],
             cwd=top,

@@ -41,7 +41,7 @@ def scan_change(
         # The allow-list holds hashes of secrets: it is the one file not to scan.
         # Absolute names (a/ + /top/...): detect-secrets drops a file it cannot find from
         # its own working directory, which is not the repository's.
-        top = git.out("rev-parse", "--show-toplevel")
+        top = git.top()
         diff = git.out(
             "-c",
             "core.quotePath=false",
