@@ -16,10 +16,11 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from release.ops import planned_tree, scratch
+from release.ops import planned_tree
 from release.ops.git import Git, Signature, signature
 from release.ops.planned_tree import PlannedCommit
 from release.ops.process import CancelScope
+from release.ops.pypi import scratch_dir
 from release.record import ReleaseRecord
 from release.warmup import settle
 
@@ -51,7 +52,7 @@ class Prebuild:
         if any(os.environ.get(name) for name in _DATE_ENV):
             return None
         try:
-            folder = scratch.make(f"{_short(project)}-ahead")
+            folder = scratch_dir(f"{project}-ahead")  # dead runs' folders swept first
         except OSError as exc:  # a speed-up only: the release builds after its commit
             log.debug("no build ahead: %s", exc)
             return None
@@ -138,9 +139,3 @@ def _offset(epoch: int) -> str:
     sign = "-" if seconds < 0 else "+"
     minutes = abs(seconds) // 60
     return f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
-
-
-def _short(name: str) -> str:
-    from release.names import slug
-
-    return slug(name)[:40]
