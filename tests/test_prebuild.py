@@ -23,7 +23,7 @@ from services import PypiServer
 from release.ops import planned_tree
 from release.ops.artifacts import build_env
 from release.ops.git import Git, gitpython_repo, signature
-from release.ops.process import Cancelled, CancelScope, run
+from release.ops.process import Cancelled, CancelScope, run, side_by_side
 from release.ops.pypi import build_command, clamp_sdist
 
 
@@ -218,6 +218,36 @@ def test_a_cancelled_scope_kills_its_commands_and_their_children(tmp_path: Path)
     assert _gone(int(pid_file.read_text()), within=10.0)
     with pytest.raises(Cancelled), scope:
         run(["true"])  # a cancelled scope starts nothing more
+
+
+def test_commands_run_side_by_side_are_called_off_with_their_scope(tmp_path: Path) -> None:
+    # The sdist and the wheel build on threads of their own: a called-off build kills both.
+    scope = CancelScope()
+    pids = [tmp_path / "sdist.pid", tmp_path / "wheel.pid"]
+    outcome: list[BaseException | None] = []
+
+    def sleeper(pid_file: Path) -> Callable[[], object]:
+        return lambda: run(["sh", "-c", f"echo $$ > {pid_file}; exec sleep 120"], timeout=180)
+
+    def work() -> None:
+        try:
+            with scope:
+                side_by_side(*map(sleeper, pids))
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not all(p.is_file() and p.read_text().strip() for p in pids):
+        assert time.monotonic() < deadline, "the commands never started"
+        time.sleep(0.02)
+    scope.cancel()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+    assert all(_gone(int(p.read_text()), within=10.0) for p in pids)
 
 
 def _objects(root: Path) -> list[str]:

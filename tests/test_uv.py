@@ -12,7 +12,14 @@ from sample import tiny_wheel
 from services import PypiServer
 
 from release.ops.process import run
-from release.ops.pypi import Index, build_command, install_in_fresh_venv, upload, uv_binary
+from release.ops.pypi import (
+    Index,
+    build_command,
+    build_sdist_and_wheel,
+    install_in_fresh_venv,
+    upload,
+    uv_binary,
+)
 
 # Pinned so that both installers put the very same backend in the build environment
 # (pip reads this machine's pip configuration, uv does not).
@@ -76,6 +83,36 @@ def test_uv_and_pip_build_the_same_artifacts(tmp_path: Path) -> None:
     ]
     for uv_file, pip_file in zip(built["uv"], built["pip"], strict=True):
         assert _contents(uv_file) == _contents(pip_file), uv_file.name
+
+
+def test_sdist_and_wheel_built_side_by_side_are_what_one_build_makes(tmp_path: Path) -> None:
+    # A package two folders down whose setup.py reads a file above it: the wheel's copy of
+    # the tree must be the whole tree, and the sdist's tree must not see the wheel's build/.
+    tree = tmp_path / "tree"
+    source = _project(tree / "bindings", "side-by-side")
+    (tree / "NOTICE").write_text("read from above the package\n")
+    (source / "setup.py").write_text(
+        "from pathlib import Path\nfrom setuptools import setup\n\n"
+        "setup(description=(Path(__file__).parent / '../../NOTICE').read_text().strip())\n"
+    )
+    pyproject = source / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'description = "Built twice, once per installer."', 'dynamic = ["description"]'
+        )
+    )
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    alone, together = tmp_path / "alone", tmp_path / "together" / "dist"
+    run(build_command(source, alone), env=env, timeout=600)
+    build_sdist_and_wheel(source, "bindings/side-by-side", together, env, timeout=600)
+    assert sorted(p.name for p in together.iterdir()) == sorted(p.name for p in alone.iterdir())
+    for built in together.iterdir():
+        assert _contents(built) == _contents(alone / built.name), built.name
+    assert b"read from above" in _contents(next(together.glob("*.whl")))[
+        "side_by_side-0.3.0.dist-info/METADATA"
+    ]
+    # Only the two artifacts are left: the wheel's copy of the tree is gone.
+    assert sorted(p.name for p in together.parent.iterdir()) == ["dist"]
 
 
 def test_build_uses_uv_where_installed(tmp_path: Path) -> None:

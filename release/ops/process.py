@@ -11,10 +11,12 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from release.errors import CommandError, ReleaseError
 from release.masking import mask
@@ -116,6 +118,25 @@ class CancelScope:
 def _kill_group(proc: subprocess.Popen[str]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+T = TypeVar("T")
+
+
+def side_by_side(*calls: Callable[[], T]) -> list[T]:
+    """Run `calls` at once, each on a thread of its own inside the caller's cancel scope (a
+    called-off build kills them all); wait for every one, then raise the first error."""
+    scope = CancelScope.current()
+
+    def within(call: Callable[[], T]) -> T:
+        if scope is None:
+            return call()
+        with scope:
+            return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(within, call) for call in calls]
+    return [future.result() for future in futures]
 
 
 # `--verbose` shows every command and its output through this logger (masked).

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,7 +30,7 @@ from release.ops.http import (
     request,
     wait_for,
 )
-from release.ops.process import Result, run
+from release.ops.process import Result, run, side_by_side
 
 
 @dataclass(frozen=True)
@@ -247,14 +248,47 @@ def uv_binary() -> str | None:
         return shutil.which("uv")
 
 
-def build_command(source: Path, out: Path, *, installer: str | None = None) -> list[str]:
-    """`python -m build` for sdist and wheel; its isolated environment filled by uv when
-    installed, by pip where it is not (`installer` forces one)."""
+def build_command(
+    source: Path,
+    out: Path,
+    *,
+    installer: str | None = None,
+    dists: tuple[str, ...] = ("sdist", "wheel"),
+) -> list[str]:
+    """`python -m build` for `dists` (sdist and wheel); its isolated environment filled by uv
+    when installed, by pip where it is not (`installer` forces one)."""
     chosen = installer or ("uv" if uv_binary() else "pip")
     return [
-        *(sys.executable, "-m", "build", "--sdist", "--wheel", "--installer", chosen),
+        *(sys.executable, "-m", "build", *(f"--{d}" for d in dists), "--installer", chosen),
         *("--outdir", str(out), str(source)),
     ]
+
+
+def build_sdist_and_wheel(
+    source: Path, folder: str, out: Path, env: Mapping[str, str], *, timeout: float
+) -> None:
+    """The sdist and the wheel of `source` (the package's `folder` of an exported tree) into
+    `out`, built side by side: the slower one's time, not the sum of both (each has its own
+    isolated environment either way, as with `python -m build --sdist --wheel`).
+
+    The wheel builds from a copy of the whole tree: backends write into the tree they build
+    (setuptools its egg-info and build/ folders), and two builds must not share those files.
+    The whole tree, because a package's build may read files above its folder.
+    """
+    depth = 0 if folder in ("", ".") else len(Path(folder).parts)
+    root = source.parents[depth - 1] if depth else source
+    twin = out.parent / f"{out.name}-wheel-tree"
+    shutil.rmtree(twin, ignore_errors=True)
+    shutil.copytree(root, twin, symlinks=True)
+    twin_source = twin / folder if depth else twin
+
+    def build(tree: Path, dist: str) -> Result:
+        return run(build_command(tree, out, dists=(dist,)), env=env, timeout=timeout)
+
+    try:
+        side_by_side(lambda: build(source, "sdist"), lambda: build(twin_source, "wheel"))
+    finally:
+        shutil.rmtree(twin, ignore_errors=True)
 
 
 def isolated_pip_env() -> dict[str, str]:

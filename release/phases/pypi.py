@@ -16,7 +16,7 @@ from release.ops.artifacts import build_env, check_versions, expand
 from release.ops.files import sha256
 from release.ops.process import run, run_shell
 from release.ops.pypi import (
-    build_command,
+    build_sdist_and_wheel,
     clamp_sdist,
     has_version,
     install_in_fresh_venv,
@@ -93,7 +93,7 @@ def build_files(
             )
         shutil.copytree(built, out, dirs_exist_ok=True)
     else:
-        run(build_command(source, out), env=env, timeout=900)
+        build_sdist_and_wheel(source, record.path, out, env, timeout=900)
     files = sorted(p for p in out.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
     if not files:
         raise ReleaseError(
