@@ -16,13 +16,13 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from release.errors import ReleaseError
 from release.ops import planned_tree
 from release.ops.git import Git, Signature, signature
 from release.ops.planned_tree import PlannedCommit
 from release.ops.process import CancelScope
 from release.ops.pypi import scratch_dir
 from release.record import ReleaseRecord
-from release.warmup import settle
 
 log = logging.getLogger("release.prebuild")
 # A package's build, given the export of the release tree, its own folder and the epoch.
@@ -85,9 +85,10 @@ class Prebuild:
         files: list[tuple[str, bytes | None]],
         release: tuple[str, str, list[str]],
     ) -> tuple[PlannedCommit, Signature]:
-        settle("git")
         with self._scope:
-            who = signature(self.git.root, f"{self.epoch} {_offset(self.epoch)}")
+            who = signature(self.git, f"{self.epoch} {_offset(self.epoch)}")
+            if who is None:  # git knows no one here: the commit step decides, as it always did
+                raise ReleaseError("no identity for the release commit (git var)")
             repository = self._repository.result()
             planned = planned_tree.make(self.git, repository, base, files, release, who)
             return planned, who

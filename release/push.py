@@ -123,12 +123,17 @@ def _later_imports(loaded: LoadedConfig) -> list[Task]:
     """What this push's later steps import, in the order they need it, for the warm-up."""
     cfg = loaded.config
     later: list[Task] = []
-    if uses_fragments(loaded.root, cfg.changelog):
+    if uses_fragments(loaded.root, cfg.changelog):  # the plan's entry
         later.append(Task("towncrier", ("towncrier._builder", "towncrier._settings.load")))
+    # The release commit made ahead, as soon as the plan is known (the builds wait for it);
+    # otherwise the release commit and tag, after the gates.
+    gitpython = Task("git", ("git",))
+    if _builds_anything(loaded):
+        later.append(gitpython)
     if cfg.gates.secrets.enabled:
         modules = ("detect_secrets.core.secrets_collection", "detect_secrets.settings")
         later.append(Task("detect_secrets", modules, (_detectors,)))
-    return [*later, Task("git", ("git",))]  # the release commit and tag (gitpython)
+    return later if gitpython in later else [*later, gitpython]
 
 
 def _detectors() -> object:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from git import Actor
 from gitrepo import Repo
 from pyshapes import config, project
 from services import PypiServer
@@ -24,7 +25,7 @@ from release.ops import planned_tree
 from release.ops.artifacts import build_env
 from release.ops.git import Git, gitpython_repo, signature
 from release.ops.process import Cancelled, CancelScope, run, side_by_side
-from release.ops.pypi import build_command, clamp_sdist
+from release.ops.pypi import build_command, build_sdist_and_wheel, clamp_sdist
 
 
 def build_result(repo: Repo) -> dict[str, Any]:
@@ -139,8 +140,12 @@ def test_a_refused_release_calls_its_build_off(
 
 
 def test_the_planned_commit_is_the_release_commit_and_leaves_git_alone(tmp_path: Path) -> None:
+    odd = 'docs/naïve "quoted"\tname.txt'  # fast-import must read any path as git writes it
     repo = Repo(tmp_path / "r")
-    repo.commit("chore: start", {"a.txt": "a\n", "run.sh": "echo\n", "docs/b.txt": "b\n"})
+    repo.git("config", "user.name", "Zoë Q. Maintainer")
+    repo.commit(
+        "chore: start", {"a.txt": "a\n", "run.sh": "echo\n", "docs/b.txt": "b\n", odd: "o\n"}
+    )
     (repo.root / "run.sh").chmod(0o755)
     repo.git("add", "run.sh")
     repo.git("commit", "-q", "-m", "chore: executable")
@@ -148,33 +153,37 @@ def test_the_planned_commit_is_the_release_commit_and_leaves_git_alone(tmp_path:
     git = Git(repo.root)
     refs, objects = repo.git("for-each-ref"), _objects(repo.root)
     files = [
-        ("a.txt", b"a2\n"),
+        ("a.txt", "a2 — ünïcode\r\n".encode()),
         ("run.sh", b"echo 2\n"),
         ("new/c.txt", b"c\n"),
+        (odd, b"o2\n"),
         ("docs/b.txt", None),
     ]
-    who = signature(repo.root, "1700000000 +0100")
-    release = ("chore(release): 1\n\nReleased.", "main", ["v1"])
+    who = signature(git, "1700000000 +0100")
+    assert who is not None and who.author.name == "Zoë Q. Maintainer"
+    release = ("chore(release): 1 — ü\n\nReleased.\n", "main", ["v1"])
     scratch = planned_tree.scratch_repository(git, tmp_path / "scratch")
     planned = planned_tree.make(git, scratch, base, files, release, who)
     # Nothing written to the repository's own .git: no object, no ref.
     assert (_objects(repo.root), repo.git("for-each-ref")) == (objects, refs)
-    (repo.root / "a.txt").write_text("a2\n")
-    (repo.root / "run.sh").write_text("echo 2\n")
-    (repo.root / "new").mkdir()
-    (repo.root / "new" / "c.txt").write_text("c\n")
-    (repo.root / "docs" / "b.txt").unlink()
+    for path, data in files:
+        target = repo.root / path
+        if data is None:
+            target.unlink()
+        else:
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(data)
     # The release commit as the Commit step makes it (gitpython, the same signature).
     index = gitpython_repo(repo.root).index
-    index.add(["a.txt", "run.sh", "new/c.txt"])
+    index.add([p for p, data in files if data is not None])
     index.remove(["docs/b.txt"])
     index.write()
     made = index.commit(
         release[0],
         parent_commits=[gitpython_repo(repo.root).commit(base)],
         head=True,
-        author=who.author,
-        committer=who.committer,
+        author=Actor(who.author.name, who.author.email),
+        committer=Actor(who.committer.name, who.committer.email),
         author_date=who.date,
         commit_date=who.date,
     )
@@ -182,14 +191,25 @@ def test_the_planned_commit_is_the_release_commit_and_leaves_git_alone(tmp_path:
     export = tmp_path / "export"
     planned_tree.export(git, planned, export)
     assert (export / "run.sh").stat().st_mode & 0o111
-    assert sorted(str(p.relative_to(export)) for p in export.rglob("*") if p.is_file()) == [
-        "a.txt",
-        "new/c.txt",
-        "run.sh",
-    ]
+    assert sorted(str(p.relative_to(export)) for p in export.rglob("*") if p.is_file()) == sorted(
+        ["a.txt", "new/c.txt", "run.sh", odd]
+    )
+    assert (export / "a.txt").read_bytes() == files[0][1]
     # Another second is not the planned release.
     repo.git("commit", "-q", "--amend", "--no-edit", "--date=1700000001 +0100")
     assert not planned.matches(repo.git("rev-parse", "HEAD").strip())
+
+
+def test_without_an_identity_git_would_commit_under_nothing_is_planned(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "r")
+    repo.commit("chore: start", {"a.txt": "a\n"})
+    env = {"HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1", "EMAIL": ""}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        for name in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL", "GIT_CONFIG_GLOBAL"):
+            patch.delenv(name, raising=False)
+        assert signature(Git(repo.root), "1700000000 +0000") is None
 
 
 def test_a_cancelled_scope_kills_its_commands_and_their_children(tmp_path: Path) -> None:
@@ -248,6 +268,46 @@ def test_commands_run_side_by_side_are_called_off_with_their_scope(tmp_path: Pat
     assert not thread.is_alive()
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
     assert all(_gone(int(p.read_text()), within=10.0) for p in pids)
+
+
+def test_a_build_called_off_leaves_no_environment_in_the_system_temp_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Killed, `build` cannot remove its isolated environments: they must be in our folder.
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(system_temp))
+    source = tmp_path / "source"
+    (source / "src" / "slow").mkdir(parents=True)
+    (source / "src" / "slow" / "__init__.py").write_text("")
+    (source / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "slow"\nversion = "1.0"\n'
+    )
+    out = tmp_path / "own" / "dist"
+    scope = CancelScope()
+    outcome: list[BaseException | None] = []
+
+    def work() -> None:
+        try:
+            with scope:
+                build_sdist_and_wheel(source, ".", out, {}, timeout=300)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "own").glob("dist-tmp/build-env-*")):
+        assert time.monotonic() < deadline and thread.is_alive(), "no build environment made"
+        time.sleep(0.01)
+    scope.cancel()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+    assert list(system_temp.iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "own").iterdir()) == []
 
 
 def _objects(root: Path) -> list[str]:

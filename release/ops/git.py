@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -366,42 +367,41 @@ class RemoteGit(Git):
 
 
 @dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class Signature:
     """Who makes a commit, and when ("EPOCH +HHMM"): a commit planned ahead and the
     release commit share one, so that they are the same commit."""
 
-    author: gitpython.Actor
-    committer: gitpython.Actor
+    author: Person
+    committer: Person
     date: str
 
-
-def signature(root: Path, date: str) -> Signature:
-    """The author and committer gitpython would take for a commit in `root` (environment,
-    then config), with the date given."""
-    import git as gitpython
-
-    config = gitpython_repo(root).config_reader()
-    return Signature(gitpython.Actor.author(config), gitpython.Actor.committer(config), date)
+    def line(self, role: str) -> str:
+        """The commit header line (`author ...`), as git and gitpython write it."""
+        who = self.author if role == "author" else self.committer
+        return f"{role} {who.name} <{who.email}> {self.date}"
 
 
-def write_commit(git_dir: Path, tree: str, parent: str, message: str, who: Signature) -> str:
-    """A commit object in the repository at `git_dir`, written as gitpython's index.commit
-    writes the release commit (no ref moves); its id."""
-    import git as gitpython
+_IDENT = re.compile(r"^(?P<name>.*) <(?P<email>[^<>]*)> \d+ [+-]\d{4}$")
 
-    repo = gitpython_repo(git_dir)
-    commit = gitpython.Commit.create_from_tree(
-        repo,
-        tree,
-        message,
-        [repo.commit(parent)],
-        False,
-        author=who.author,
-        committer=who.committer,
-        author_date=who.date,
-        commit_date=who.date,
-    )
-    return str(commit.hexsha)
+
+def signature(git: Git, date: str) -> Signature | None:
+    """The author and committer git itself would record for a commit in `git`'s repository
+    (`git var`: the environment, then `user.*`/`author.*`/`committer.*` config), with the
+    date given; None when git knows no identity there (it would refuse to commit)."""
+    people = []
+    for variable in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        result = git.run("var", variable, check=False)
+        found = _IDENT.match(result.stdout.strip()) if result.returncode == 0 else None
+        if found is None:
+            return None
+        people.append(Person(found["name"], found["email"]))
+    return Signature(people[0], people[1], date)
 
 
 def gitpython_repo(root: Path) -> gitpython.Repo:

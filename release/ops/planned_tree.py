@@ -3,7 +3,8 @@
 The builds of a release can start from it while the gates run. The scratch repository
 borrows the repository's objects (git alternates) and mirrors its refs, then gets the
 planned tree, the release commit as gitpython will write it (same tree, parent, message,
-author, committer and dates: the same commit id) and the release tag. So an export of it
+author, committer and dates: the same commit id) and the release tag, all in one
+`git fast-import`. So an export of it
 is the export of the release commit, `export-subst` placeholders included (`%H`, dates,
 `describe`). Nothing is written to the repository's own .git.
 """
@@ -15,9 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from release.ops.git import Git, Signature, write_commit
-
-_REMOVE = "0 " + "0" * 40
+from release.ops.git import Git, Signature
 
 
 @dataclass(frozen=True)
@@ -55,40 +54,67 @@ def make(
 ) -> PlannedCommit:
     """In the `scratch` repository: `base` with `files` (path from the repository root,
     new bytes or None to remove) committed as the release will be, its branch moved there
-    and its tags made; `release` is (message, branch, tags)."""
+    and its tags made; `release` is (message, branch, tags).
+
+    One `git fast-import` writes the blobs, trees, commit, branch and tags: the builds
+    wait for this commit, and a dozen git calls in a row were most of that wait.
+    """
     message, branch, tags = release
-    folder = scratch.parent
-    env = {"GIT_DIR": str(scratch), "GIT_INDEX_FILE": str(folder / "index")}
-
-    def in_scratch(*args: str, stdin: str | None = None) -> str:
-        return git.out(*args, env=env, stdin=stdin)
-
-    in_scratch("read-tree", base)
-    written: list[tuple[str, bytes]] = [(p, data) for p, data in files if data is not None]
-    lines = [f"{_REMOVE}\t{p}" for p, data in files if data is None]
-    if written:
-        modes = _modes(in_scratch("ls-tree", "-z", base, "--", *(p for p, _ in written)))
-        blobs = folder / "blobs"
-        blobs.mkdir(exist_ok=True)
-        staged = []
-        for index, (_, data) in enumerate(written):
-            (blobs / str(index)).write_bytes(data)
-            staged.append(str(blobs / str(index)))
-        paths = "\n".join(staged)
-        ids = in_scratch("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=paths)
-        lines += [
-            f"{modes.get(p, '100644')} {sha}\t{p}"
-            for (p, _), sha in zip(written, ids.split(), strict=True)
-        ]
-    in_scratch("update-index", "-z", "--index-info", stdin="".join(f"{line}\0" for line in lines))
-    tree = in_scratch("write-tree")
-    commit = write_commit(scratch, tree, base, message, signature)
-    in_scratch("update-ref", f"refs/heads/{branch}", commit)
-    in_scratch("symbolic-ref", "HEAD", f"refs/heads/{branch}")
-    identity = {"GIT_COMMITTER_NAME": "release", "GIT_COMMITTER_EMAIL": "release@localhost"}
-    for tag in tags:
-        git.run("tag", "-a", "-m", tag, tag, commit, env={**env, **identity})
+    env = {"GIT_DIR": str(scratch)}
+    written = [(path, data) for path, data in files if data is not None]
+    modes = {}
+    if written:  # a file keeps its mode (an executable stays one); a new one is 100644
+        modes = _modes(git.out("ls-tree", "-z", base, "--", *(p for p, _ in written), env=env))
+    stream = [
+        f"commit refs/heads/{branch}\n",
+        "mark :1\n",
+        f"{signature.line('author')}\n",
+        f"{signature.line('committer')}\n",
+        *_data(message),
+        f"from {base}\n",
+    ]
+    for path, data in files:
+        if data is None:
+            stream.append(f"D {_quoted(path)}\n")
+        else:
+            stream.append(f"M {modes.get(path, '100644')} inline {_quoted(path)}\n")
+            stream += _data(data.decode())
+    stream.append("\n")
+    for tag in tags:  # for `describe` placeholders: its name is what counts
+        tagger = f"tagger release <release@localhost> {signature.date}\n"
+        stream += [f"tag {tag}\n", "from :1\n", tagger, *_data(tag)]
+    marks = scratch.parent / "marks"
+    git.run(
+        "fast-import",
+        "--quiet",
+        "--date-format=raw",
+        f"--export-marks={marks}",
+        env=env,
+        stdin="".join(stream) + "done\n",
+    )
+    commit = marks.read_text().split()[1]
+    (scratch / "HEAD").write_text(f"ref: refs/heads/{branch}\n")  # what symbolic-ref writes
     return PlannedCommit(commit, env)
+
+
+def _data(text: str) -> list[str]:
+    """fast-import's `data` command: the exact byte count, then the bytes."""
+    return [f"data {len(text.encode())}\n", text, "\n"]
+
+
+def _quoted(path: str) -> str:
+    """A path as fast-import reads it: C-style quoted, so any name survives."""
+    escaped = []
+    for char in path:
+        if char in ('"', "\\"):
+            escaped.append("\\" + char)
+        elif char == "\n":
+            escaped.append("\\n")
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            escaped.append(f"\\{ord(char):03o}")
+        else:
+            escaped.append(char)
+    return '"' + "".join(escaped) + '"'
 
 
 def export(git: Git, planned: PlannedCommit, dest: Path) -> None:

@@ -277,10 +277,16 @@ def build_sdist_and_wheel(
     """
     depth = 0 if folder in ("", ".") else len(Path(folder).parts)
     root = source.parents[depth - 1] if depth else source
-    twin = out.parent / f"{out.name}-wheel-tree"
-    shutil.rmtree(twin, ignore_errors=True)
+    twin, temp = out.parent / f"{out.name}-wheel-tree", out.parent / f"{out.name}-tmp"
+    for folder_made in (twin, temp):
+        shutil.rmtree(folder_made, ignore_errors=True)
     shutil.copytree(root, twin, symlinks=True)
     twin_source = twin / folder if depth else twin
+    # The isolated environments in our own scratch folder: a build called off (killed) or
+    # a run killed outright leaves nothing in the system's temp folder, the sweep of dead
+    # runs' folders takes them with the rest.
+    temp.mkdir()
+    env = {**env, "TMPDIR": str(temp)}
 
     def build(tree: Path, dist: str) -> Result:
         return run(build_command(tree, out, dists=(dist,)), env=env, timeout=timeout)
@@ -288,7 +294,8 @@ def build_sdist_and_wheel(
     try:
         side_by_side(lambda: build(source, "sdist"), lambda: build(twin_source, "wheel"))
     finally:
-        shutil.rmtree(twin, ignore_errors=True)
+        for folder_made in (twin, temp):
+            shutil.rmtree(folder_made, ignore_errors=True)
 
 
 def isolated_pip_env() -> dict[str, str]:
@@ -444,5 +451,5 @@ def clamp_sdist(path: Path, epoch: int) -> None:
 
 def scratch_dir(prefix: str) -> Path:
     # Dead runs' folders go first: a killed run cannot clean up after itself.
-    scratch.sweep()
+    scratch.sweep_once()
     return scratch.make(prefix)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from functools import cache
 from pathlib import Path
 
 _OWNER = ".release-owner"
@@ -15,6 +16,13 @@ def make(prefix: str) -> Path:
     directory = Path(tempfile.mkdtemp(prefix=f"release-{prefix}-"))
     (directory / _OWNER).write_text(str(os.getpid()), encoding="ascii")
     return directory
+
+
+@cache
+def sweep_once() -> None:
+    """sweep(), the first time a process asks: the folders of runs dead before it started
+    do not come back, and a push asks for scratch room more than once."""
+    sweep()
 
 
 def sweep() -> list[Path]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from release.ops.git import gitpython_repo
+from release.ops.git import Person, gitpython_repo, signature
 from release.steps import Context, Phase
 from release.warmup import settle
+
+if TYPE_CHECKING:
+    import git as gitpython
 
 
 @dataclass
@@ -46,15 +49,17 @@ class Commit:
             repo.index.remove(removed)
         repo.index.write()
         # Made by the people, at the second, the builds ahead planned: the commit they built.
-        who = ctx.prebuild.signature() if ctx.prebuild else None
+        # Otherwise by whom git itself would name (`git var`), dated now or by the user's
+        # GIT_*_DATE; where git knows no one, gitpython's own defaults.
+        who = (ctx.prebuild.signature() if ctx.prebuild else None) or signature(ctx.git, "")
         commit = repo.index.commit(
             ctx.record.commit_message,
             parent_commits=[repo.commit(ctx.record.pre_sha)],
             head=True,
-            author=who.author if who else None,
-            committer=who.committer if who else None,
-            author_date=who.date if who else None,
-            commit_date=who.date if who else None,
+            author=_actor(who.author) if who else None,
+            committer=_actor(who.committer) if who else None,
+            author_date=(who and who.date) or None,
+            commit_date=(who and who.date) or None,
         )
         ctx.record.release_sha = commit.hexsha
         return {"sha": commit.hexsha, "parent": ctx.record.pre_sha}
@@ -72,6 +77,12 @@ class Commit:
         ctx.git.move_branch(ctx.record.branch, ctx.record.pre_sha, ctx.record.release_sha)
         ctx.git.reset_index(ctx.record.pre_sha)
         return None
+
+
+def _actor(person: Person) -> gitpython.Actor:
+    import git as gitpython
+
+    return gitpython.Actor(person.name, person.email)
 
 
 @dataclass
