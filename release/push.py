@@ -125,6 +125,9 @@ def _later_imports(loaded: LoadedConfig) -> list[Task]:
     later: list[Task] = []
     if uses_fragments(loaded.root, cfg.changelog):  # the plan's entry
         later.append(Task("towncrier", ("towncrier._builder", "towncrier._settings.load")))
+    if any(".toml" in f for m in members(loaded) for f in m.config.version.files):
+        # The plan's version edits of TOML files.
+        later.append(Task("tomlkit", ("tomlkit", "tomlkit.exceptions")))
     # The release commit made ahead, as soon as the plan is known (the builds wait for it);
     # otherwise the release commit and tag, after the gates.
     gitpython = Task("git", ("git",))

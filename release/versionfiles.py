@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any
 
 from release.errors import Problem, VersionError
+from release.warmup import settle
 
 
 class SourceKind(Enum):
@@ -92,7 +93,9 @@ def _toml_lookup(src: VersionSource, doc: Any) -> tuple[Any, str]:
 
 
 def _parse_toml(src: VersionSource, text: str) -> Any:
-    # Loaded on first use: only a release writes a TOML version file.
+    # Loaded on first use: only a release writes a TOML version file (a push loads it
+    # while it waits on git, before its plan).
+    settle("tomlkit")
     import tomlkit
     import tomlkit.exceptions
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import http.client
 import os
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
-from typing import IO
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from release.errors import Problem, ReleaseError
 from release.masking import mask
+
+if TYPE_CHECKING:
+    import urllib.request
 
 # Seconds one request may take; RELEASE_HTTP_TIMEOUT shortens it (a registry that hangs).
 HTTP_TIMEOUT_ENV = "RELEASE_HTTP_TIMEOUT"
@@ -52,32 +53,37 @@ def origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
-class _SameOriginOnly(urllib.request.HTTPRedirectHandler):
-    # urllib forwards every header, Authorization included, to wherever a redirect points:
-    # a redirect to another origin is refused, never followed with our credentials.
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: http.client.HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if origin(newurl) != origin(req.full_url):
-            raise NotARegistry(
-                Problem(
-                    f"{mask(req.full_url)} redirects (HTTP {code}) to another origin, "
-                    f"{mask(newurl)}; credentials are never sent there",
-                    "registry",
-                    "set the target's URL to where the registry really is (the redirect's "
-                    "origin, if you trust it)",
+@cache
+def _opener() -> urllib.request.OpenerDirector:
+    # Loaded with the first request: urllib.request brings http.client, ssl and email, and
+    # most of a push's start has no use for them.
+    import urllib.request
+
+    class SameOriginOnly(urllib.request.HTTPRedirectHandler):
+        # urllib forwards every header, Authorization included, to wherever a redirect
+        # points: a redirect to another origin is refused, never followed with credentials.
+        def redirect_request(
+            self,
+            req: urllib.request.Request,
+            fp: Any,
+            code: int,
+            msg: str,
+            headers: Any,
+            newurl: str,
+        ) -> urllib.request.Request | None:
+            if origin(newurl) != origin(req.full_url):
+                raise NotARegistry(
+                    Problem(
+                        f"{mask(req.full_url)} redirects (HTTP {code}) to another origin, "
+                        f"{mask(newurl)}; credentials are never sent there",
+                        "registry",
+                        "set the target's URL to where the registry really is (the "
+                        "redirect's origin, if you trust it)",
+                    )
                 )
-            )
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-
-_opener = urllib.request.build_opener(_SameOriginOnly())
+    return urllib.request.build_opener(SameOriginOnly())
 
 
 def request(
@@ -89,12 +95,16 @@ def request(
     timeout: float = HTTP_TIMEOUT,
 ) -> tuple[int, bytes]:
     """(status, body) of one request; an HTTP error status is an answer, not an exception."""
+    import http.client
+    import urllib.error
+    import urllib.request
+
     # URLs come from validated configs: http(s) only.
     req = urllib.request.Request(  # noqa: S310
         url, data=data, headers=dict(headers or {}), method=method
     )
     try:
-        with _opener.open(req, timeout=min(timeout, _timeout())) as response:
+        with _opener().open(req, timeout=min(timeout, _timeout())) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()

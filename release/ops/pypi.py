@@ -9,16 +9,11 @@ import os
 import shutil
 import sys
 import tarfile
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
-
-from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
 from release.errors import Problem
 from release.masking import mask
@@ -61,15 +56,28 @@ def default_simple_url(upload_url: str) -> str:
     return urllib.parse.urljoin(base, "simple/")
 
 
-class _Links(HTMLParser):
+class _Links:
+    """The file links (and PEP 629's API version) of a simple-API project page."""
+
     def __init__(self) -> None:
-        super().__init__()
         self.files: list[str] = []
         self.sha256: dict[str, str] = {}
         self.api_version = False  # PEP 629's <meta name="pypi:repository-version">
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
+    def feed(self, page: str) -> None:
+        from html.parser import HTMLParser  # loaded when an index is first read
+
+        links = self
+
+        class _Parser(HTMLParser):
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                links.start(tag, dict(attrs))
+
+        parser = _Parser()
+        parser.feed(page)
+        parser.close()
+
+    def start(self, tag: str, found: dict[str, str | None]) -> None:
         if tag == "a":
             href = found.get("href") or ""
             path, _, fragment = href.partition("#")
@@ -109,6 +117,8 @@ def published_hashes(index: Index, distribution: str, version: str) -> dict[str,
 
 
 def _listing(index: Index, distribution: str) -> _Links:
+    from packaging.utils import canonicalize_name
+
     url = urllib.parse.urljoin(index.simple_url, f"{canonicalize_name(distribution)}/")
     status, body = request(url, headers=index.auth_header() if index.password else None)
     if status == 404:
@@ -132,6 +142,8 @@ def _listing(index: Index, distribution: str) -> _Links:
 
 
 def _file_version(filename: str) -> str | None:
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
     try:
         if filename.endswith(".whl"):
             return str(parse_wheel_filename(filename)[1])
@@ -161,6 +173,8 @@ def credentials_rejected(index: Index) -> bool:
 
 def remove_release(index: Index, distribution: str, version: str) -> bool:
     """Delete a release from an index that allows it (pypiserver does; PyPI does not)."""
+    from packaging.utils import canonicalize_name
+
     headers = {**index.auth_header(), "Content-Type": "application/x-www-form-urlencoded"}
     # pypiserver matches the name as spelled in the file names (`demo_greeter`), not as
     # normalised (`demo-greeter`): try each spelling.
