@@ -128,15 +128,10 @@ def _later_imports(loaded: LoadedConfig) -> list[Task]:
     if any(".toml" in f for m in members(loaded) for f in m.config.version.files):
         # The plan's version edits of TOML files.
         later.append(Task("tomlkit", ("tomlkit", "tomlkit.exceptions")))
-    # The release commit made ahead, as soon as the plan is known (the builds wait for it);
-    # otherwise the release commit and tag, after the gates.
-    gitpython = Task("git", ("git",))
-    if _builds_anything(loaded):
-        later.append(gitpython)
-    if cfg.gates.secrets.enabled:
+    if cfg.gates.secrets.enabled:  # a small change is scanned in the push's process
         modules = ("detect_secrets.core.secrets_collection", "detect_secrets.settings")
         later.append(Task("detect_secrets", modules, (_detectors,)))
-    return later if gitpython in later else [*later, gitpython]
+    return [*later, Task("git", ("git",))]  # the release commit and tag (gitpython)
 
 
 def _detectors() -> object:

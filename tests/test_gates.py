@@ -13,6 +13,8 @@ from typing import Any
 from conftest import PYPROJECT, write_config
 from gitrepo import Repo
 
+from release.phases.secrets import APART_FROM
+
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 
 
@@ -63,6 +65,26 @@ def test_secret_in_the_change_fails_without_printing_it(repo: Repo) -> None:
     assert found["secrets"]["status"] == "failed"
     assert "settings.py:1 (GitHub Token)" in found["secrets"]["detail"]
     assert SECRET not in output
+
+
+def test_a_large_change_is_scanned_apart_and_the_project_cannot_stand_in(repo: Repo) -> None:
+    # Past APART_FROM added lines the scan runs in a process of its own, started in the
+    # project: isolated, so the project's own `release/` package never stands in for ours.
+    fake = 'import json\nprint(json.dumps([True, "scanned by the project"]))\n'
+    filler = "".join(f"row_{n} = {n}\n" for n in range(APART_FROM + 1))
+    repo.commit(
+        "fix: config",
+        {
+            "data.py": filler,
+            "settings.py": f'TOKEN = "{SECRET}"\n',
+            "release/__init__.py": "",
+            "release/phases/__init__.py": "",
+            "release/phases/secrets.py": fake,
+        },
+    )
+    code, found, output = gates(write_config(repo))
+    assert (code, found["secrets"]["status"]) == (2, "failed"), output
+    assert "settings.py:1 (GitHub Token)" in found["secrets"]["detail"]
 
 
 def test_only_the_added_lines_are_judged_wherever_the_project_sits(repo: Repo) -> None:

@@ -154,7 +154,9 @@ def _gate_table(plan: Plan, loaded: LoadedConfig) -> list[_Gate]:
             gates.secrets.enabled,
             gates.secrets.skippable,
             "no secret in the change being released",
-            lambda: _Outcome(*scan_change(git, loaded, plan.last_tag, gates.secrets.allowlist)),
+            lambda: _Outcome(
+                *scan_change(git, loaded.root, plan.last_tag, gates.secrets.allowlist)
+            ),
         ),
         (
             "changelog",
