@@ -291,7 +291,8 @@ def _changelog(root: Path, pyproject: dict[str, Any] | None) -> Answer:
         if (root / name).is_file():
             return Answer(
                 {"mode": "check", "file": name},
-                f"{name} is written by hand: a release checks it has an entry, writes none",
+                f"{name} is written by hand: a release checks it has an entry (or names "
+                "its Unreleased section), writes none",
             )
     return Answer({"mode": "none"}, "no changelog and no towncrier settings: releases write none")
 

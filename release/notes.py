@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from release.commits import DEFAULT_LEVELS, Change
+from release.unreleased import section_body
 from release.version import Bump
 
 _HEADINGS = {
@@ -199,4 +200,6 @@ def release_notes(version: str, files: Sequence[PlannedFile], changelog_file: st
     elif len(added) > 1 and version in added[0] and re.fullmatch(r"([=\-~^])\1+", added[1]):
         del added[:2]  # a reStructuredText entry's title and its underline
     text = "\n".join(added).strip()
+    if not text and entry.new:  # an Unreleased section renamed: its notes are the release's
+        text = section_body(entry.new, version)
     return text or f"Release {version}."

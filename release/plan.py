@@ -182,7 +182,7 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         options.version or release_as,
         options.bump is not None,
         options.prerelease,
-        dt.date.fromisoformat(options.date) if options.date else dt.datetime.now(dt.UTC).date(),
+        _today(options),
         analysis.commits_read,
     )
     decision = decide_version(git, cfg, state, wanted)
@@ -232,7 +232,9 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         tag=tag,
         nothing_to_release=version is None,
         why_nothing=decision.why_nothing,
-        files=tuple(file_changes(loaded, version, state.current, entry) if version else ()),
+        files=tuple(
+            file_changes(loaded, version, state.current, entry, _today(options)) if version else ()
+        ),
         commands=tuple(planned_commands(loaded, version, decision.bump) if version else ()),
         targets=tuple(
             [*planned_targets(loaded, version), *planned_forges(loaded, git, version, tag)]
@@ -338,6 +340,11 @@ def _decide_bump(
         else ("commits" if commit_bump is bump else "fragments")
     )
     return bump, source, reasons
+
+
+def _today(options: Options) -> dt.date:
+    """The release's date: --date, or today in UTC."""
+    return dt.date.fromisoformat(options.date) if options.date else dt.datetime.now(dt.UTC).date()
 
 
 def _planned_entry(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from release import unreleased
 from release.changelog import (
     Entry,
     has_entry,
@@ -65,6 +67,7 @@ def file_changes(
     version: Version,
     current: Version | None,
     entry: Entry | None,
+    today: dt.date | None = None,
 ) -> list[FileChange]:
     cfg = loaded.config
     root = loaded.root
@@ -109,6 +112,22 @@ def file_changes(
         for fragment in entry.consumed:
             edit(fragment, None, "fragment consumed by the changelog")
 
+    waiting = _unreleased(loaded, version)
+    if waiting is not None:
+        changelog, written, section = waiting
+        spelled = version.render(cfg.scheme)
+        tag = cfg.tag_format.format(version=spelled)
+        previous = cfg.tag_format.format(version=current.render(cfg.scheme)) if current else None
+        released = unreleased.release(
+            written,
+            section,
+            spelled,
+            today or dt.datetime.now(dt.UTC).date(),
+            tag=tag,
+            previous_tag=previous,
+        )
+        edit(changelog, released, f"the {section.title} section becomes {spelled}'s")
+
     if current is not None and not version.is_prerelease and not current.is_prerelease:
         docs = (
             cfg.docs.files
@@ -144,19 +163,42 @@ def keeps_changelog(loaded: LoadedConfig) -> bool:
 
 
 def missing_changelog_entry(loaded: LoadedConfig, version: Version) -> Problem | None:
-    """With a hand-written changelog ([changelog].mode = "check"), the missing entry."""
+    """With a hand-written changelog ([changelog].mode = "check"), the missing entry: none
+    for the version, and no Unreleased section with notes for the release to name."""
     settings = loaded.config.changelog
     if settings.mode != "check" or version.is_prerelease:
         return None
     spelled = version.render(loaded.config.scheme)
     if has_entry(read_text(inside(loaded.root, settings.file, "[changelog].file")), spelled):
         return None
+    if _unreleased(loaded, version) is not None:
+        return None
     return Problem(
-        f"{settings.file} has no entry for {spelled}",
+        f"{settings.file} has no entry for {spelled}, and no Unreleased section with notes",
         "[changelog].file",
-        f"write the {spelled} entry in {settings.file} and commit it (the changelog is "
+        f"write the {spelled} entry in {settings.file}, or the notes under an `Unreleased` "
+        "heading at its top (the release names it), and commit it (the changelog is "
         'written by hand: [changelog].mode = "check")',
     )
+
+
+def _unreleased(
+    loaded: LoadedConfig, version: Version
+) -> tuple[str, str, unreleased.Section] | None:
+    """A hand-written changelog's Unreleased section with notes, for a final release whose
+    version has no entry yet: (path, text, section)."""
+    settings = loaded.config.changelog
+    if settings.mode != "check" or version.is_prerelease:
+        return None
+    text = read_text(inside(loaded.root, settings.file, "[changelog].file"))
+    if text is None or has_entry(text, version.render(loaded.config.scheme)):
+        return None
+    name = settings.file.lower()
+    markdown = not name.endswith((".rst", ".rest"))
+    section = unreleased.find(text, markdown)
+    if section is None and not name.endswith((".md", ".rst", ".rest")):
+        section = unreleased.find(text, not markdown)  # CHANGES, CHANGES.txt: either
+    return (settings.file, text, section) if section is not None else None
 
 
 def planned_commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[PlannedCommand]:
@@ -179,9 +221,9 @@ def planned_commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list
         out.append(PlannedCommand("deploy", "build", build, ("RELEASE_VERSION", "RELEASE_TAG")))
     else:
         if "pypi" in kinds:
-            out.append(
-                PlannedCommand("deploy", "build", "python -m build --sdist --wheel --outdir <dist>")
-            )
+            # The sdist and the wheel build side by side, each in its own copy of the tree.
+            build = "python -m build --sdist & python -m build --wheel (--outdir <dist>)"
+            out.append(PlannedCommand("deploy", "build", build))
             out.append(PlannedCommand("deploy", "check", "python -m twine check <dist>/*"))
         if "npm" in kinds:
             out += _npm_pack_commands(loaded.root)

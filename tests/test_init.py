@@ -204,7 +204,10 @@ def test_hand_written_changelog_is_checked_not_written(
     main(["plan", "--project", "handproj", "--json"])
     plan = json.loads(capsys.readouterr().out)
     assert plan["files"] == ["pyproject.toml"]  # no entry written
-    assert "CHANGES.rst has no entry for 1.0.1: a push would refuse" in plan["notes"]
+    assert (
+        "CHANGES.rst has no entry for 1.0.1, and no Unreleased section with notes: "
+        "a push would refuse"
+    ) in plan["notes"]
     repo.commit("docs: notes", {"CHANGES.rst": "Changes\n=======\n\n1.0.1\n-----\n\n- fix\n"})
     main(["plan", "--project", "handproj", "--json"])
     assert json.loads(capsys.readouterr().out)["notes"] == []

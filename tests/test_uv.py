@@ -108,9 +108,10 @@ def test_sdist_and_wheel_built_side_by_side_are_what_one_build_makes(tmp_path: P
     assert sorted(p.name for p in together.iterdir()) == sorted(p.name for p in alone.iterdir())
     for built in together.iterdir():
         assert _contents(built) == _contents(alone / built.name), built.name
-    assert b"read from above" in _contents(next(together.glob("*.whl")))[
-        "side_by_side-0.3.0.dist-info/METADATA"
-    ]
+    assert (
+        b"read from above"
+        in _contents(next(together.glob("*.whl")))["side_by_side-0.3.0.dist-info/METADATA"]
+    )
     # Only the two artifacts are left: the wheel's copy of the tree is gone.
     assert sorted(p.name for p in together.parent.iterdir()) == ["dist"]
 

@@ -86,7 +86,9 @@ class ChangelogSettings(Strict):
     mode: Literal["generate", "check", "none"] = Field(
         "generate",
         description="generate: write the entry (towncrier fragments, else commits); check: the "
-        "changelog is written by hand and must already have an entry for the version; none",
+        "changelog is written by hand and must have an entry for the version, or notes under "
+        "an Unreleased heading at its top (`Unreleased`, `Dev`, `Next`...) that the release "
+        "renames to the version's, in the style of the newest release heading; none",
     )
     file: str = Field("CHANGELOG.md", description="the changelog the entries go into")
     fragments: str = Field("changelog.d", description="towncrier fragments; commits when none")

@@ -1,0 +1,153 @@
+"""A hand-written changelog's Unreleased section is released under the version's heading, in
+the style of the file's own release headings (httpx's `## Dev` became `## 0.28.1 (6th
+December, 2024)` by hand; a release writes exactly that), and only when it holds notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitrepo import Repo
+
+from release import unreleased
+from release.notes import release_notes
+from release.planned import FileChange
+
+DAY = dt.date(2024, 12, 6)
+
+HTTPX = """\
+# Changelog
+
+All notable changes to this project will be documented in this file.
+
+The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.0.0/).
+
+## Dev
+
+* Fix SSL case where `verify=False` together with client side certificates.
+
+## 0.28.0 (28th November, 2024)
+
+The 0.28 release includes a limited set of deprecations.
+"""
+
+
+def released(text: str, version: str, *, markdown: bool = True, previous: str = "v1.0.0") -> str:
+    section = unreleased.find(text, markdown)
+    assert section is not None, "no Unreleased section with notes found"
+    return unreleased.release(text, section, version, DAY, tag=f"v{version}", previous_tag=previous)
+
+
+def test_httpx_dev_section_becomes_the_release_as_its_maintainer_wrote_it() -> None:
+    assert released(HTTPX, "0.28.1") == HTTPX.replace("## Dev", "## 0.28.1 (6th December, 2024)")
+
+
+@pytest.mark.parametrize(
+    ("newest", "heading"),
+    [
+        ("## [1.0.0] - 2024-11-28", "## [1.1.0] - 2024-12-06"),
+        ("## v1.0.0 (2024/11/28)", "## v1.1.0 (2024/12/06)"),
+        ("## 1.0.0 - November 28, 2024", "## 1.1.0 - December 6, 2024"),
+        ("## 1.0.0 (Nov 28, 2024)", "## 1.1.0 (Dec 6, 2024)"),
+        ("## Version 1.0.0 -- 28.11.2024", "## Version 1.1.0 -- 06.12.2024"),
+        ("## 1.0.0 (1st November 2024)", "## 1.1.0 (6th December 2024)"),
+        ("## 1.0.0", "## 1.1.0"),
+    ],
+)
+def test_the_heading_follows_the_newest_release_heading(newest: str, heading: str) -> None:
+    text = f"# Changes\n\n## Unreleased\n\n- a fix\n\n{newest}\n\n- first\n"
+    assert released(text, "1.1.0").splitlines()[2] == heading
+
+
+def test_keep_a_changelog_gets_a_fresh_unreleased_section_and_its_compare_links() -> None:
+    url = "https://github.com/o/r/compare"
+    text = (
+        "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n- a fix\n\n"
+        "## [1.0.0] - 2024-11-28\n\n### Added\n\n- first\n\n"
+        f"[unreleased]: {url}/v1.0.0...HEAD\n[1.0.0]: {url}/v0.9.0...v1.0.0\n"
+    )
+    assert released(text, "1.1.0") == (
+        "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2024-12-06\n\n### Fixed\n\n- a fix\n\n"
+        "## [1.0.0] - 2024-11-28\n\n### Added\n\n- first\n\n"
+        f"[unreleased]: {url}/v1.1.0...HEAD\n[1.1.0]: {url}/v1.0.0...v1.1.0\n"
+        f"[1.0.0]: {url}/v0.9.0...v1.0.0\n"
+    )
+
+
+def test_restructuredtext_keeps_its_adornment() -> None:
+    text = (
+        "Changes\n=======\n\nUnreleased\n----------\n\n- a fix\n\n"
+        "1.0.0 (2024-11-28)\n------------------\n\n- first\n"
+    )
+    assert released(text, "1.1.0", markdown=False) == text.replace(
+        "Unreleased\n----------", "1.1.0 (2024-12-06)\n------------------"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Changelog\n\n## Unreleased\n\n## 1.0.0\n\n- first\n",  # nothing waits
+        "# Changelog\n\n## Unreleased\n\n### Added\n\n### Fixed\n\n## 1.0.0\n",  # empty parts
+        "# Changelog\n\n## 1.0.0\n\n- first\n\n## Unreleased\n\n- older\n",  # below a release
+        "# Changelog\n\n## Development setup\n\n- pip install\n",  # not a release section
+        "```\n## Unreleased\n- in a code block\n```\n",
+    ],
+)
+def test_no_section_to_release(text: str) -> None:
+    assert unreleased.find(text, markdown=True) is None
+
+
+def test_the_forge_notes_are_the_sections_notes() -> None:
+    new = released(HTTPX, "0.28.1")
+    change = FileChange("CHANGELOG.md", HTTPX, new, "the Dev section", "changelog")
+    assert release_notes("0.28.1", [change], "CHANGELOG.md") == (
+        "* Fix SSL case where `verify=False` together with client side certificates."
+    )
+
+
+def _plan(config: Path) -> dict[str, Any]:
+    options = ["--bump", "patch", "--allow-empty-notes", "--date", "2024-12-06", "--json"]
+    out = subprocess.run(
+        [sys.executable, "-m", "release", "plan", "--config", str(config), *options],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    return dict(json.loads(out.stdout))
+
+
+FIX = "* Fix SSL case where `verify=False` together with client side certificates.\n"
+
+
+def test_a_push_plans_the_rename_and_a_missing_entry_is_still_refused(tmp_path: Path) -> None:
+    # httpx's shape: a hand-written CHANGELOG.md (check mode), tags without v, commits
+    # that are not conventional.
+    repo = Repo(tmp_path / "httpx")
+    before = HTTPX.replace(f"## Dev\n\n{FIX}\n", "")
+    pyproject = '[project]\nname = "httpx"\nversion = "0.28.0"\n'
+    repo.commit("Version 0.28.0", {"CHANGELOG.md": before, "pyproject.toml": pyproject})
+    repo.git("tag", "0.28.0")
+    repo.commit("Fix `verify=False`, `cert=...` case.", {"CHANGELOG.md": HTTPX})
+    config = tmp_path / "httpx.toml"
+    config.write_text(
+        f'name = "httpx"\npath = "{repo.root}"\ntag_format = "{{version}}"\nbranch = "main"\n'
+        '[version]\nfiles = ["pyproject.toml:project.version"]\n'
+        '[changelog]\nmode = "check"\nfile = "CHANGELOG.md"\n'
+    )
+    plan = _plan(config)
+    changelog = next(f for f in plan["file_changes"] if f["path"] == "CHANGELOG.md")
+    assert "-## Dev\n+## 0.28.1 (6th December, 2024)\n" in changelog["diff"]
+    assert not any("a push would refuse" in note for note in plan["notes"])
+    # Without notes under the heading there is nothing to name: the push would refuse.
+    repo.commit("Empty the Dev section", {"CHANGELOG.md": HTTPX.replace(FIX, "")})
+    plan = _plan(config)
+    assert "CHANGELOG.md" not in [f["path"] for f in plan["file_changes"]]
+    assert any("no entry for 0.28.1" in note for note in plan["notes"])
