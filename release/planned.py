@@ -112,6 +112,9 @@ def file_changes(
         for fragment in entry.consumed:
             edit(fragment, None, "fragment consumed by the changelog")
 
+    dated = _dated_entry(loaded, version, today or dt.datetime.now(dt.UTC).date())
+    if dated is not None:
+        edit(cfg.changelog.file, dated, f"the {version.render(cfg.scheme)} entry is dated")
     waiting = _unreleased(loaded, version)
     if waiting is not None:
         changelog, written, section = waiting
@@ -179,6 +182,23 @@ def missing_changelog_entry(loaded: LoadedConfig, version: Version) -> Problem |
         f"write the {spelled} entry in {settings.file}, or the notes under an `Unreleased` "
         "heading at its top (the release names it), and commit it (the changelog is "
         'written by hand: [changelog].mode = "check")',
+    )
+
+
+def _dated_entry(loaded: LoadedConfig, version: Version, today: dt.date) -> str | None:
+    """A hand-written entry for the version that still says `Unreleased`, dated."""
+    settings = loaded.config.changelog
+    if settings.mode != "check" or version.is_prerelease:
+        return None
+    text = read_text(inside(loaded.root, settings.file, "[changelog].file"))
+    spelled = version.render(loaded.config.scheme)
+    if text is None or not has_entry(text, spelled):
+        return None
+    markdown = not settings.file.lower().endswith((".rst", ".rest"))
+    return unreleased.date_entry(text, spelled, today, markdown) or (
+        None
+        if settings.file.lower().endswith((".md", ".rst", ".rest"))
+        else unreleased.date_entry(text, spelled, today, not markdown)
     )
 
 

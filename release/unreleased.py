@@ -97,6 +97,39 @@ def release(
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
+def date_entry(text: str, version: str, today: dt.date, markdown: bool) -> str | None:
+    """`text` with the version's entry dated, when its first line says it is not released
+    yet (Pallets' CHANGES.rst: `Version 3.1.0` over `Unreleased`, released as `Released
+    2024-11-13`), in the style of the release below it; None when there is nothing to date."""
+    lines = text.splitlines()
+    headings = _md(lines) if markdown else _rst(lines)
+    named = [i for i, h in enumerate(headings) if _names(h[2], version)]
+    if not named:
+        return None
+    heading = headings[named[0]]
+    later = [h for h in headings[named[0] + 1 :] if _ends(h, heading, markdown)]
+    end = later[0][0] if later else len(lines)
+    first = next((i for i in range(heading[1], end) if lines[i].strip()), None)
+    if first is None or not _is_unreleased(lines[first]):
+        return None
+    dated = f"Released {today.isoformat()}"
+    below = next((h for h in later if _VERSION.search(h[2])), None)
+    if below is not None:
+        stop = next((h[0] for h in headings if h[0] > below[0]), len(lines))
+        template = next((lines[i] for i in range(below[1], stop) if lines[i].strip()), "")
+        for pattern, render in _DATES:
+            if (date := pattern.search(template)) and (new := render(date, today)) is not None:
+                dated = template[: date.start()] + new + template[date.end() :]
+                break
+    indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+    out = [*lines[:first], indent + dated.strip(), *lines[first + 1 :]]
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def _names(title: str, version: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(version)}(?![\w\-]|\.\d)", title) is not None
+
+
 def section_body(text: str, version: str) -> str:
     """The notes under `version`'s heading (Markdown or reStructuredText), to its section's
     end; empty when no heading names it."""

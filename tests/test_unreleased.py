@@ -151,3 +151,57 @@ def test_a_push_plans_the_rename_and_a_missing_entry_is_still_refused(tmp_path: 
     plan = _plan(config)
     assert "CHANGELOG.md" not in [f["path"] for f in plan["file_changes"]]
     assert any("no entry for 0.28.1" in note for note in plan["notes"])
+
+
+PALLETS = """\
+Version 3.1.0
+-------------
+
+Unreleased
+
+-   Drop support for Python 3.8. :pr:`5623`
+
+
+Version 3.0.3
+-------------
+
+Released 2024-04-07
+
+-   The default ``hashlib.sha1`` may not be available in FIPS builds.
+"""
+
+
+def test_pallets_entry_is_dated_as_its_maintainer_dates_it() -> None:
+    # Flask's CHANGES.rst names the version ahead and says "Unreleased" under it; its
+    # 3.1.0 release commit made that "Released 2024-11-13", in the style of 3.0.3's.
+    dated = unreleased.date_entry(PALLETS, "3.1.0", dt.date(2024, 11, 13), markdown=False)
+    assert dated == PALLETS.replace("Unreleased", "Released 2024-11-13")
+    assert unreleased.date_entry(dated or "", "3.1.0", DAY, markdown=False) is None  # dated
+    assert unreleased.date_entry(PALLETS, "3.0.3", DAY, markdown=False) is None  # released
+
+
+def test_a_pallets_shaped_plan_dates_the_entry(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "flask")
+    pyproject = '[project]\nname = "flask"\nversion = "{}"\n'
+    repo.commit("release version 3.0.3", {"CHANGES.rst": PALLETS.split("\n\n\n")[1]})
+    repo.git("tag", "3.0.3")
+    changes = {"CHANGES.rst": PALLETS, "pyproject.toml": pyproject.format("3.1.0.dev")}
+    repo.commit("start version 3.1.0", changes)
+    config = tmp_path / "flask.toml"
+    config.write_text(
+        f'name = "flask"\npath = "{repo.root}"\ntag_format = "{{version}}"\nbranch = "main"\n'
+        '[version]\nfiles = ["pyproject.toml:project.version"]\nscheme = "pep440"\n'
+        '[changelog]\nmode = "check"\nfile = "CHANGES.rst"\n'
+    )
+    options = ["--date", "2024-11-13", "--json"]
+    out = subprocess.run(
+        [sys.executable, "-m", "release", "plan", "--config", str(config), *options],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    plan = json.loads(out.stdout)
+    assert plan["next_version"] == "3.1.0", out.stderr
+    changes_rst = next(f for f in plan["file_changes"] if f["path"] == "CHANGES.rst")
+    assert "-Unreleased\n+Released 2024-11-13\n" in changes_rst["diff"]
