@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 _NAMES = (
     "unreleased",
@@ -117,7 +118,7 @@ def date_entry(text: str, version: str, today: dt.date, markdown: bool) -> str |
     if below is not None:
         stop = next((h[0] for h in headings if h[0] > below[0]), len(lines))
         template = next((lines[i] for i in range(below[1], stop) if lines[i].strip()), "")
-        for pattern, render in _DATES:
+        for pattern, render in _dates():
             if (date := pattern.search(template)) and (new := render(date, today)) is not None:
                 dated = template[: date.start()] + new + template[date.end() :]
                 break
@@ -206,7 +207,7 @@ def _title(lines: list[str], section: Section, version: str, today: dt.date) -> 
     assert found is not None
     spelled = f"v{version}" if found[0].startswith("v") and not version.startswith("v") else version
     title = template[: found.start()] + spelled + template[found.end() :]
-    for pattern, render in _DATES:
+    for pattern, render in _dates():
         if (date := pattern.search(title)) and (new := render(date, today)) is not None:
             return title[: date.start()] + new + title[date.end() :]
     return title
@@ -241,19 +242,27 @@ def _month_day_year(found: re.Match[str], today: dt.date) -> str | None:
     return f"{month} {today.day}{suffix}{found['comma'] or ''} {today.year}"
 
 
-_DATES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], dt.date], str | None]], ...] = (
-    (re.compile(r"\d{4}-\d{2}-\d{2}"), lambda m, d: d.isoformat()),
-    (re.compile(r"\d{4}/\d{2}/\d{2}"), lambda m, d: d.strftime("%Y/%m/%d")),
-    (re.compile(r"\d{2}\.\d{2}\.\d{4}"), lambda m, d: d.strftime("%d.%m.%Y")),
-    (
-        re.compile(r"\d{1,2}(?P<suffix>st|nd|rd|th)? (?P<month>[A-Z][a-z]+\.?)(?P<comma>,)? \d{4}"),
-        _day_month_year,
-    ),
-    (
-        re.compile(r"(?P<month>[A-Z][a-z]+\.?) \d{1,2}(?P<suffix>st|nd|rd|th)?(?P<comma>,)? \d{4}"),
-        _month_day_year,
-    ),
-)
+@cache
+def _dates() -> tuple[tuple[re.Pattern[str], Callable[[re.Match[str], dt.date], str | None]], ...]:
+    """The date spellings a release heading may use, and how to write today in each
+    (compiled on first use: most pushes never rename a heading)."""
+    return (
+        (re.compile(r"\d{4}-\d{2}-\d{2}"), lambda m, d: d.isoformat()),
+        (re.compile(r"\d{4}/\d{2}/\d{2}"), lambda m, d: d.strftime("%Y/%m/%d")),
+        (re.compile(r"\d{2}\.\d{2}\.\d{4}"), lambda m, d: d.strftime("%d.%m.%Y")),
+        (
+            re.compile(
+                r"\d{1,2}(?P<suffix>st|nd|rd|th)? (?P<month>[A-Z][a-z]+\.?)(?P<comma>,)? \d{4}"
+            ),
+            _day_month_year,
+        ),
+        (
+            re.compile(
+                r"(?P<month>[A-Z][a-z]+\.?) \d{1,2}(?P<suffix>st|nd|rd|th)?(?P<comma>,)? \d{4}"
+            ),
+            _month_day_year,
+        ),
+    )
 
 
 def _links(lines: list[str], version: str, tag: str, previous_tag: str | None) -> list[str]:
