@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import PYPROJECT, write_config
@@ -252,3 +253,47 @@ def test_the_command_exits_with_mains_code_and_all_its_output(tmp_path: Path) ->
 
     assert proc.returncode == main(["plan", "--config", str(missing), "--json"]) != 0
     assert json.loads(proc.stdout)["exit_code"] == proc.returncode
+
+
+def _push_git_commands(config: Path, trace: Path) -> tuple[dict[str, Any], list[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "release", "push", "--config", str(config), "--ci", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "GIT_TRACE2_EVENT": str(trace)},
+    )
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    commands = [" ".join(e["argv"][1:]) for e in events if e.get("event") == "start"]
+    return json.loads(proc.stdout), commands
+
+
+def test_the_remote_is_asked_once_before_the_release_and_fetched_only_when_needed(
+    repo: Repo, tmp_path: Path
+) -> None:
+    # Each question to the remote is a round trip over the network (a second or more to a
+    # hosted forge): where the branch is and whether the tag is taken come in one answer,
+    # and the branch is fetched only when its tip is not here already.
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    repo.git("remote", "add", "origin", remote.as_uri())
+    repo.git("push", "-q", "origin", "main", "v1.2.0")
+    other = Repo(tmp_path / "other")
+    other.git("pull", "-q", remote.as_uri(), "main")
+    other.commit("docs: elsewhere")
+    other.git("push", "-q", remote.as_uri(), "HEAD:main")
+    repo.commit("fix: b", {"b.txt": "b"})
+    config = write_config(repo, "[gates]\nsecrets = { enabled = false }\n")
+    report, commands = _push_git_commands(config, tmp_path / "diverged.json")
+    # The remote moved on: its tip is fetched, and the push refuses (diverged).
+    assert any("diverged" in p for p in report["problems"]), report
+    assert sum(" fetch " in f" {c} " for c in commands) == 1, commands
+    # Up to date with the remote: no fetch at all, and one ls-remote for branch and tag.
+    repo.git("pull", "-q", "--rebase", "origin", "main")
+    report, commands = _push_git_commands(config, tmp_path / "up-to-date.json")
+    before_push = commands[: next(i for i, c in enumerate(commands) if " push " in f" {c} ")]
+    assert not any(" fetch " in f" {c} " for c in before_push), before_push
+    branch_and_tag = [c for c in before_push if "ls-remote" in c and "refs/heads/main" in c]
+    assert len(branch_and_tag) == 1 and "refs/tags/v1.2.1" in branch_and_tag[0], before_push
+    assert report["outcome"] == "released", report

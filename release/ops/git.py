@@ -350,6 +350,14 @@ class RemoteGit(Git):
                 refs.setdefault(name, sha)
         return refs
 
+    def has_commit(self, sha: str) -> bool:
+        """Whether the commit is in this repository (its objects, not any ref)."""
+        return self.run("cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0
+
+    def fetch_branch_commits(self, remote: str, branch: str) -> None:
+        """Bring a remote branch's commits here, creating no ref."""
+        self._fetch_objects(remote, f"refs/heads/{branch}")
+
     def fetch_tag_commits(self, remote: str, tag: str) -> None:
         """Bring a remote tag's commits here, creating no ref (reads change none of the user's)."""
         self._fetch_objects(remote, f"refs/tags/{tag}")

@@ -192,8 +192,14 @@ def _remote(plan: Plan, loaded: LoadedConfig, git: RemoteGit, whole: bool) -> li
             )
         ]
     problems: list[Problem] = []
+    # One round trip answers both questions (where the branch is, whether the tag is
+    # taken); the branch's commits are fetched only when they are not here already.
+    branch_ref, tag_ref = f"refs/heads/{plan.branch}", f"refs/tags/{plan.tag}"
     try:
-        upstream = git.fetch(remote, plan.branch)
+        refs = git.remote_refs(remote, branch_ref, *([tag_ref] if plan.tag else []))
+        upstream = refs.get(branch_ref)
+        if upstream is not None and not git.has_commit(upstream):
+            git.fetch_branch_commits(remote, plan.branch)
     except CommandError as exc:
         return [
             Problem(
@@ -221,7 +227,7 @@ def _remote(plan: Plan, loaded: LoadedConfig, git: RemoteGit, whole: bool) -> li
                     f"git pull --ff-only {remote} {plan.branch}, then release",
                 )
             )
-    if plan.tag and git.remote_has_tag(remote, plan.tag):
+    if plan.tag and tag_ref in refs:
         problems.append(
             Problem(
                 f"tag {plan.tag} already exists on {remote!r}",
