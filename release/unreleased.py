@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 _NAMES = (
     "unreleased",
@@ -226,20 +226,17 @@ def _month(name: str, today: dt.date) -> str | None:
     return None
 
 
-def _day_month_year(found: re.Match[str], today: dt.date) -> str | None:
+def _spelled(found: re.Match[str], today: dt.date, *, month_first: bool) -> str | None:
+    """Today, spelled as the matched date is: month named in full or short, day with or
+    without its ordinal suffix, comma or none, month first or day first."""
     month = _month(found["month"], today)
     if month is None:
         return None
-    suffix = _ordinal(today.day) if found["suffix"] else ""
-    return f"{today.day}{suffix} {month}{found['comma'] or ''} {today.year}"
-
-
-def _month_day_year(found: re.Match[str], today: dt.date) -> str | None:
-    month = _month(found["month"], today)
-    if month is None:
-        return None
-    suffix = _ordinal(today.day) if found["suffix"] else ""
-    return f"{month} {today.day}{suffix}{found['comma'] or ''} {today.year}"
+    day = f"{today.day}{_ordinal(today.day) if found['suffix'] else ''}"
+    comma = found["comma"] or ""
+    if month_first:
+        return f"{month} {day}{comma} {today.year}"
+    return f"{day} {month}{comma} {today.year}"
 
 
 @cache
@@ -254,13 +251,13 @@ def _dates() -> tuple[tuple[re.Pattern[str], Callable[[re.Match[str], dt.date], 
             re.compile(
                 r"\d{1,2}(?P<suffix>st|nd|rd|th)? (?P<month>[A-Z][a-z]+\.?)(?P<comma>,)? \d{4}"
             ),
-            _day_month_year,
+            partial(_spelled, month_first=False),
         ),
         (
             re.compile(
                 r"(?P<month>[A-Z][a-z]+\.?) \d{1,2}(?P<suffix>st|nd|rd|th)?(?P<comma>,)? \d{4}"
             ),
-            _month_day_year,
+            partial(_spelled, month_first=True),
         ),
     )
 

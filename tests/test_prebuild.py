@@ -212,61 +212,55 @@ def test_without_an_identity_git_would_commit_under_nothing_is_planned(tmp_path:
         assert signature(Git(repo.root), "1700000000 +0000") is None
 
 
-def test_a_cancelled_scope_kills_its_commands_and_their_children(tmp_path: Path) -> None:
+def _call_off(work: Callable[[], object], started: Callable[[], bool]) -> BaseException | None:
+    """Run `work` on a thread inside a new cancel scope, cancel the scope once `started`
+    says so (bounded), and return what `work` raised."""
     scope = CancelScope()
-    pid_file = tmp_path / "child.pid"
     outcome: list[BaseException | None] = []
 
-    def work() -> None:
+    def inside() -> None:
         try:
             with scope:
-                run(["sh", "-c", f"sleep 120 & echo $! > {pid_file}; wait"], timeout=180)
+                work()
             outcome.append(None)
         except BaseException as exc:
             outcome.append(exc)
 
-    thread = threading.Thread(target=work, daemon=True)
+    thread = threading.Thread(target=inside, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not pid_file.is_file() or not pid_file.read_text().strip():
-        assert time.monotonic() < deadline, "the command never started"
-        time.sleep(0.02)
+    deadline = time.monotonic() + 60
+    while not started():
+        assert time.monotonic() < deadline and thread.is_alive(), "the work never started"
+        time.sleep(0.01)
     scope.cancel()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
-    assert _gone(int(pid_file.read_text()), within=10.0)
+    thread.join(timeout=60)
+    assert not thread.is_alive() and len(outcome) == 1
     with pytest.raises(Cancelled), scope:
         run(["true"])  # a cancelled scope starts nothing more
+    return outcome[0]
+
+
+def _written(path: Path) -> bool:
+    return path.is_file() and bool(path.read_text().strip())
+
+
+def test_a_cancelled_scope_kills_its_commands_and_their_children(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    command = ["sh", "-c", f"sleep 120 & echo $! > {pid_file}; wait"]
+    raised = _call_off(lambda: run(command, timeout=180), lambda: _written(pid_file))
+    assert isinstance(raised, Cancelled)
+    assert _gone(int(pid_file.read_text()), within=10.0)
 
 
 def test_commands_run_side_by_side_are_called_off_with_their_scope(tmp_path: Path) -> None:
     # The sdist and the wheel build on threads of their own: a called-off build kills both.
-    scope = CancelScope()
     pids = [tmp_path / "sdist.pid", tmp_path / "wheel.pid"]
-    outcome: list[BaseException | None] = []
 
     def sleeper(pid_file: Path) -> Callable[[], object]:
         return lambda: run(["sh", "-c", f"echo $$ > {pid_file}; exec sleep 120"], timeout=180)
 
-    def work() -> None:
-        try:
-            with scope:
-                side_by_side(*map(sleeper, pids))
-            outcome.append(None)
-        except BaseException as exc:
-            outcome.append(exc)
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not all(p.is_file() and p.read_text().strip() for p in pids):
-        assert time.monotonic() < deadline, "the commands never started"
-        time.sleep(0.02)
-    scope.cancel()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+    raised = _call_off(lambda: side_by_side(*map(sleeper, pids)), lambda: all(map(_written, pids)))
+    assert isinstance(raised, Cancelled)
     assert all(_gone(int(p.read_text()), within=10.0) for p in pids)
 
 
@@ -284,30 +278,14 @@ def test_a_build_called_off_leaves_no_environment_in_the_system_temp_folder(
         '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
         '[project]\nname = "slow"\nversion = "1.0"\n'
     )
-    out = tmp_path / "own" / "dist"
-    scope = CancelScope()
-    outcome: list[BaseException | None] = []
-
-    def work() -> None:
-        try:
-            with scope:
-                build_sdist_and_wheel(source, ".", out, {}, timeout=300)
-            outcome.append(None)
-        except BaseException as exc:
-            outcome.append(exc)
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not list((tmp_path / "own").glob("dist-tmp/build-env-*")):
-        assert time.monotonic() < deadline and thread.is_alive(), "no build environment made"
-        time.sleep(0.01)
-    scope.cancel()
-    thread.join(timeout=60)
-    assert not thread.is_alive()
-    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+    own = tmp_path / "own"
+    raised = _call_off(
+        lambda: build_sdist_and_wheel(source, ".", own / "dist", {}, timeout=300),
+        lambda: bool(list(own.glob("dist-tmp/build-env-*"))),
+    )
+    assert isinstance(raised, Cancelled)
     assert list(system_temp.iterdir()) == []
-    assert sorted(p.name for p in (tmp_path / "own").iterdir()) == []
+    assert list(own.iterdir()) == []
 
 
 def _objects(root: Path) -> list[str]:
