@@ -134,20 +134,25 @@ def test_json_plan_imports_no_heavy_module(repo: Repo) -> None:
     assert loaded == []
 
 
-def _git_commands(repo: Repo, tmp: Path, *args: str) -> list[str]:
-    """The git commands a plan runs (GIT_TRACE2_EVENT: each process's argv), then its JSON."""
-    trace = tmp / "trace.json"
+def _traced(*args: str, trace: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """`release ARGS`, and the git commands it ran (GIT_TRACE2_EVENT: each process's argv)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "release", "plan", *args, "--json"],
+        [sys.executable, "-m", "release", *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
         env={**os.environ, "GIT_TRACE2_EVENT": str(trace)},
     )
-    assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in trace.read_text().splitlines()]
-    return [" ".join(e["argv"][1:]) for e in events if e.get("event") == "start"]
+    return proc, [" ".join(e["argv"][1:]) for e in events if e.get("event") == "start"]
+
+
+def _git_commands(repo: Repo, tmp: Path, *args: str) -> list[str]:
+    """The git commands a `--json` plan runs."""
+    proc, commands = _traced("plan", *args, "--json", trace=tmp / "trace.json")
+    assert proc.returncode == 0, proc.stderr
+    return commands
 
 
 def test_a_plan_walks_the_history_once(repo: Repo, tmp_path: Path) -> None:
@@ -256,17 +261,9 @@ def test_the_command_exits_with_mains_code_and_all_its_output(tmp_path: Path) ->
 
 
 def _push_git_commands(config: Path, trace: Path) -> tuple[dict[str, Any], list[str]]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "release", "push", "--config", str(config), "--ci", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "GIT_TRACE2_EVENT": str(trace)},
-    )
-    events = [json.loads(line) for line in trace.read_text().splitlines()]
-    commands = [" ".join(e["argv"][1:]) for e in events if e.get("event") == "start"]
-    return json.loads(proc.stdout), commands
+    """A push's JSON report, and the git commands it ran."""
+    proc, commands = _traced("push", "--config", str(config), "--ci", "--json", trace=trace)
+    return dict(json.loads(proc.stdout)), commands
 
 
 def test_the_remote_is_asked_once_before_the_release_and_fetched_only_when_needed(
