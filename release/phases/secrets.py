@@ -1,6 +1,6 @@
 """The secrets gate: detect-secrets on the lines a release adds, or every file on a first one.
 
-A large change is scanned in a process of its own (`python -m release.phases.secrets`, the
+A large change is scanned in a process of its own (`python -P -m release.phases.secrets`, the
 change on its standard input): the scan is pure Python work (tomli's 2.4.0 adds 3,565
 lines: 0.7 s of it), and in the push's process it would hold the interpreter lock that the
 other gates, the plan's git calls and the build started ahead need. A small one is scanned
@@ -31,8 +31,10 @@ def scan_change(git: Git, root: Path, since: str | None, allowlist: str) -> tupl
     if size <= APART_FROM:
         settle("detect_secrets")
         return scan(root, change)
-    # Isolated (-I): started in the project, whose own `release/` must not stand in for ours.
-    command = [sys.executable, "-I", "-m", "release.phases.secrets", str(root)]
+    # -P: started in the project, whose own `release/` must not stand in for ours (the
+    # folder is not put on the import path; the user's site and PYTHONPATH still are, as
+    # for the push itself, so a `pip install --user` of the tool is found).
+    command = [sys.executable, "-P", "-m", "release.phases.secrets", str(root)]
     found = run(command, cwd=root, stdin=json.dumps(change), timeout=900)
     ok, detail = json.loads(found.stdout)
     return bool(ok), str(detail)
