@@ -112,7 +112,8 @@ def file_changes(
         for fragment in entry.consumed:
             edit(fragment, None, "fragment consumed by the changelog")
 
-    dated = _dated_entry(loaded, version, today or dt.datetime.now(dt.UTC).date())
+    today = today or dt.datetime.now(dt.UTC).date()
+    dated = _dated_entry(loaded, version, today)
     if dated is not None:
         edit(cfg.changelog.file, dated, f"the {version.render(cfg.scheme)} entry is dated")
     waiting = _unreleased(loaded, version)
@@ -125,7 +126,7 @@ def file_changes(
             written,
             section,
             spelled,
-            today or dt.datetime.now(dt.UTC).date(),
+            today,
             tag=tag,
             previous_tag=previous,
         )
@@ -185,21 +186,32 @@ def missing_changelog_entry(loaded: LoadedConfig, version: Version) -> Problem |
     )
 
 
-def _dated_entry(loaded: LoadedConfig, version: Version, today: dt.date) -> str | None:
-    """A hand-written entry for the version that still says `Unreleased`, dated."""
+def _hand_written(loaded: LoadedConfig, version: Version) -> tuple[str, str, list[bool]] | None:
+    """A final release's hand-written changelog ([changelog].mode = "check"): its path, its
+    text, and whether to read it as Markdown (both, in turn, for `CHANGES` or `.txt`)."""
     settings = loaded.config.changelog
     if settings.mode != "check" or version.is_prerelease:
         return None
     text = read_text(inside(loaded.root, settings.file, "[changelog].file"))
-    spelled = version.render(loaded.config.scheme)
-    if text is None or not has_entry(text, spelled):
+    if text is None:
         return None
-    markdown = not settings.file.lower().endswith((".rst", ".rest"))
-    return unreleased.date_entry(text, spelled, today, markdown) or (
-        None
-        if settings.file.lower().endswith((".md", ".rst", ".rest"))
-        else unreleased.date_entry(text, spelled, today, not markdown)
-    )
+    name = settings.file.lower()
+    if name.endswith(".md"):
+        return settings.file, text, [True]
+    if name.endswith((".rst", ".rest")):
+        return settings.file, text, [False]
+    return settings.file, text, [True, False]
+
+
+def _dated_entry(loaded: LoadedConfig, version: Version, today: dt.date) -> str | None:
+    """A hand-written entry for the version that still says `Unreleased`, dated."""
+    found = _hand_written(loaded, version)
+    spelled = version.render(loaded.config.scheme)
+    if found is None or not has_entry(found[1], spelled):
+        return None
+    _, text, formats = found
+    dated = (unreleased.date_entry(text, spelled, today, markdown) for markdown in formats)
+    return next((d for d in dated if d is not None), None)
 
 
 def _unreleased(
@@ -207,18 +219,13 @@ def _unreleased(
 ) -> tuple[str, str, unreleased.Section] | None:
     """A hand-written changelog's Unreleased section with notes, for a final release whose
     version has no entry yet: (path, text, section)."""
-    settings = loaded.config.changelog
-    if settings.mode != "check" or version.is_prerelease:
+    found = _hand_written(loaded, version)
+    if found is None or has_entry(found[1], version.render(loaded.config.scheme)):
         return None
-    text = read_text(inside(loaded.root, settings.file, "[changelog].file"))
-    if text is None or has_entry(text, version.render(loaded.config.scheme)):
-        return None
-    name = settings.file.lower()
-    markdown = not name.endswith((".rst", ".rest"))
-    section = unreleased.find(text, markdown)
-    if section is None and not name.endswith((".md", ".rst", ".rest")):
-        section = unreleased.find(text, not markdown)  # CHANGES, CHANGES.txt: either
-    return (settings.file, text, section) if section is not None else None
+    path, text, formats = found
+    sections = (unreleased.find(text, markdown) for markdown in formats)
+    section = next((s for s in sections if s is not None), None)
+    return (path, text, section) if section is not None else None
 
 
 def planned_commands(loaded: LoadedConfig, version: Version, bump: Bump) -> list[PlannedCommand]:

@@ -10,7 +10,6 @@ wrote it by hand. A Keep a Changelog file (`## [Unreleased]`) also gets a fresh 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -219,6 +218,8 @@ def _ordinal(day: int) -> str:
 
 def _month(name: str, today: dt.date) -> str | None:
     """Today's month, spelled as `name` spells a month (full or abbreviated)."""
+    import calendar  # only a heading being renamed needs it
+
     if name in calendar.month_name[1:]:
         return calendar.month_name[today.month]
     if name.rstrip(".") in calendar.month_abbr[1:]:
