@@ -23,9 +23,9 @@ from services import PypiServer
 
 from release.ops import planned_tree
 from release.ops.artifacts import build_env
+from release.ops.build import build_command, build_sdist_and_wheel, clamp_sdist
 from release.ops.git import Git, gitpython_repo, signature
 from release.ops.process import Cancelled, CancelScope, run, side_by_side
-from release.ops.pypi import build_command, build_sdist_and_wheel, clamp_sdist
 
 
 def build_result(repo: Repo) -> dict[str, Any]:

@@ -11,15 +11,9 @@ import pytest
 from sample import tiny_wheel
 from services import PypiServer
 
+from release.ops.build import build_command, build_sdist_and_wheel, uv_binary
 from release.ops.process import run
-from release.ops.pypi import (
-    Index,
-    build_command,
-    build_sdist_and_wheel,
-    install_in_fresh_venv,
-    upload,
-    uv_binary,
-)
+from release.ops.pypi import Index, install_in_fresh_venv, upload
 
 # Pinned so that both installers put the very same backend in the build environment
 # (pip reads this machine's pip configuration, uv does not).

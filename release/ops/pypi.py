@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import base64
-import gzip
-import io
 import os
-import shutil
 import sys
-import tarfile
 import urllib.parse
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from release.errors import Problem
 from release.masking import mask
 from release.ops import scratch
+from release.ops.build import uv_binary
 from release.ops.http import (
     NotARegistry,
     RegistryError,
@@ -25,7 +21,7 @@ from release.ops.http import (
     request,
     wait_for,
 )
-from release.ops.process import Result, run, side_by_side
+from release.ops.process import Result, run
 
 
 @dataclass(frozen=True)
@@ -249,69 +245,6 @@ def wait_until_listed(
     )
 
 
-def uv_binary() -> str | None:
-    """uv, from its PyPI package (a dependency of this one) or else on PATH; None: use pip.
-
-    uv creates and fills an environment in a fraction of pip's time, with the same result.
-    """
-    try:
-        from uv import find_uv_bin
-
-        return str(find_uv_bin())
-    except (ImportError, FileNotFoundError):
-        return shutil.which("uv")
-
-
-def build_command(
-    source: Path,
-    out: Path,
-    *,
-    installer: str | None = None,
-    dists: tuple[str, ...] = ("sdist", "wheel"),
-) -> list[str]:
-    """`python -m build` for `dists` (sdist and wheel); its isolated environment filled by uv
-    when installed, by pip where it is not (`installer` forces one)."""
-    chosen = installer or ("uv" if uv_binary() else "pip")
-    return [
-        *(sys.executable, "-m", "build", *(f"--{d}" for d in dists), "--installer", chosen),
-        *("--outdir", str(out), str(source)),
-    ]
-
-
-def build_sdist_and_wheel(
-    source: Path, folder: str, out: Path, env: Mapping[str, str], *, timeout: float
-) -> None:
-    """The sdist and the wheel of `source` (the package's `folder` of an exported tree) into
-    `out`, built side by side: the slower one's time, not the sum of both (each has its own
-    isolated environment either way, as with `python -m build --sdist --wheel`).
-
-    The wheel builds from a copy of the whole tree: backends write into the tree they build
-    (setuptools its egg-info and build/ folders), and two builds must not share those files.
-    The whole tree, because a package's build may read files above its folder.
-    """
-    depth = 0 if folder in ("", ".") else len(Path(folder).parts)
-    root = source.parents[depth - 1] if depth else source
-    twin, temp = out.parent / f"{out.name}-wheel-tree", out.parent / f"{out.name}-tmp"
-    for folder_made in (twin, temp):
-        shutil.rmtree(folder_made, ignore_errors=True)
-    shutil.copytree(root, twin, symlinks=True)
-    twin_source = twin / folder if depth else twin
-    # The isolated environments in our own scratch folder: a build called off (killed) or
-    # a run killed outright leaves nothing in the system's temp folder, the sweep of dead
-    # runs' folders takes them with the rest.
-    temp.mkdir()
-    env = {**env, "TMPDIR": str(temp)}
-
-    def build(tree: Path, dist: str) -> Result:
-        return run(build_command(tree, out, dists=(dist,)), env=env, timeout=timeout)
-
-    try:
-        side_by_side(lambda: build(source, "sdist"), lambda: build(twin_source, "wheel"))
-    finally:
-        for folder_made in (twin, temp):
-            shutil.rmtree(folder_made, ignore_errors=True)
-
-
 def isolated_pip_env() -> dict[str, str]:
     """An environment in which pip sees this index alone: no config files, no extra indexes."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
@@ -436,31 +369,6 @@ def _with_credentials(index: Index) -> str:
     user = urllib.parse.quote(index.username, safe="")
     password = urllib.parse.quote(index.password, safe="")
     return parts._replace(netloc=f"{user}:{password}@{parts.netloc}").geturl()
-
-
-def clamp_sdist(path: Path, epoch: int) -> None:
-    """Rewrite an sdist so that it is the same bytes on every build of one commit.
-
-    setuptools stamps the files it generates (PKG-INFO, setup.cfg, egg-info) and the gzip
-    header with the build time, so a rebuild on a fresh CI runner never matched an upload
-    made before a crash. Members keep their order and content; times newer than the
-    commit are clamped to it, as `tar --clamp-mtime` does.
-    """
-    with tarfile.open(path, "r:gz") as source:
-        members = [(m, source.extractfile(m) if m.isfile() else None) for m in source]
-        blobs = [(m, f.read() if f else None) for m, f in members]
-        tar_format = source.format
-    clamped = path.with_suffix(".clamped")
-    with (
-        open(clamped, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=epoch) as zipped,
-        tarfile.open(fileobj=zipped, mode="w", format=tar_format) as target,
-    ):
-        for member, data in blobs:
-            member.mtime = min(int(member.mtime), epoch)
-            member.pax_headers = {k: v for k, v in member.pax_headers.items() if k != "mtime"}
-            target.addfile(member, io.BytesIO(data) if data is not None else None)
-    clamped.replace(path)
 
 
 def scratch_dir(prefix: str) -> Path:

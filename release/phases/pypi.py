@@ -13,11 +13,10 @@ from release.config import LoadedConfig
 from release.config.targets import PYPI_UPLOAD_HOSTS, PypiTarget
 from release.errors import Problem, ReleaseError
 from release.ops.artifacts import build_env, check_versions, expand
+from release.ops.build import build_sdist_and_wheel, clamp_sdist
 from release.ops.files import sha256
 from release.ops.process import run, run_shell
 from release.ops.pypi import (
-    build_sdist_and_wheel,
-    clamp_sdist,
     has_version,
     install_in_fresh_venv,
     published_hashes,
