@@ -31,7 +31,7 @@ _NAMES = (
     "pending",
     "head",
 )
-_MD_HEADING = re.compile(r"^(#{2,6})[ \t]+(.*?)[ \t#]*$")
+_MD_HEADING = re.compile(r"^(#{2,6})[ \t]+(.*)$")
 _RST_ADORNMENT = re.compile(r"""^([=\-~^"'`#*+:._])\1+\s*$""")
 _VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?:[\w.+\-]*\w)?")
 
@@ -145,7 +145,9 @@ def section_body(text: str, version: str) -> str:
 
 
 def _is_unreleased(title: str) -> bool:
-    name = re.sub(r"\(.*?\)", "", title).strip(" \t[]:*_`").lower()
+    # What comes before a remark in parentheses ("Unreleased (2.0)"), cut without a pattern:
+    # a line of unclosed "(" made one cost its square.
+    name = title.partition("(")[0].strip(" \t[]:*_`").lower()
     return name in _NAMES or name.startswith("unreleased")
 
 
@@ -155,8 +157,19 @@ def _md(lines: list[str]) -> list[tuple[int, int, str, str, bool]]:
         if line.startswith("```"):
             fenced = not fenced
         elif not fenced and (found := _MD_HEADING.match(line)):
-            out.append((i, i + 1, found[2], found[1], False))
+            out.append((i, i + 1, _md_title(found[2]), found[1], False))
     return out
+
+
+def _md_title(text: str) -> str:
+    """An ATX heading's title: without the closing run of # that follows a space (`## C#`
+    keeps its #). In code, not in the pattern: a lazy title before an optional closing run
+    made a long line cost its square."""
+    title = text.rstrip(" \t")
+    bare = title.rstrip("#")
+    if bare != title and (not bare or bare[-1] in " \t"):
+        return bare.rstrip(" \t")
+    return title
 
 
 def _rst(lines: list[str]) -> list[tuple[int, int, str, str, bool]]:

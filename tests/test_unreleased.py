@@ -199,3 +199,27 @@ def test_a_pallets_shaped_plan_dates_the_entry(tmp_path: Path) -> None:
     assert plan["next_version"] == "3.1.0"
     changes_rst = next(f for f in plan["file_changes"] if f["path"] == "CHANGES.rst")
     assert "-Unreleased\n+Released 2024-11-13\n" in changes_rst["diff"]
+
+
+def test_a_heading_keeps_a_closing_hash_that_belongs_to_its_title() -> None:
+    text = "# Changes\n\n## Unreleased ##\n\n- a fix\n\n## C# 1.0.0 ##\n\n- first\n"
+    assert released(text, "1.1.0").splitlines()[2] == "## C# 1.1.0"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "## " + "# " * 200_000 + "x",  # a title full of #, no closing run
+        "## " + "(" * 400_000,  # remarks never closed
+    ],
+)
+def test_hostile_lines_are_read_in_one_pass(line: str) -> None:
+    # Each of these cost the square of its length with the patterns first written (a 64 kB
+    # heading: 12 s; these: hours). Read in one pass, they take milliseconds.
+    text = f"# Changes\n\n{line}\n\n- a note\n\n## 1.0.0\n"
+    assert unreleased.find(text, markdown=True) is None
+    marker = "Unreleased " + "(" * 400_000
+    entry = f"# Changes\n\n## 1.1.0\n\n{marker}\n\n- a note\n"
+    assert unreleased.date_entry(entry, "1.1.0", DAY, markdown=True) == entry.replace(
+        marker, "Released 2024-12-06"
+    )
