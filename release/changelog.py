@@ -77,6 +77,29 @@ def load_fragments(root: Path, settings: ChangelogSettings) -> Fragments:
     return Fragments(config, root, found, contents, root / config.filename, config.start_string)
 
 
+def left_alone_in_fragments(root: Path) -> set[str]:
+    """File-name patterns (lower case) towncrier leaves alone in its fragments folder: its
+    defaults, the project's template when it is a file (attrs keeps its template in
+    changelog.d/), and the project's `ignore` setting."""
+    patterns = {".gitignore", ".gitkeep", ".keep", "readme", "readme.md", "readme.rst"}
+    patterns |= {"template.md", "template.rst", "template.jinja"}
+    if not has_towncrier_config(root):
+        return patterns
+    settle("towncrier")
+    from towncrier._settings.load import ConfigError as TowncrierConfigError
+    from towncrier._settings.load import load_config
+
+    try:
+        config = load_config(str(root))
+    except (TowncrierConfigError, ValueError):
+        return patterns  # the plan reports a broken towncrier setup
+    if config is not None:
+        if isinstance(config.template, str):
+            patterns.add(os.path.basename(config.template).lower())
+        patterns |= {name.lower() for name in config.ignore or ()}
+    return patterns
+
+
 def uses_fragments(root: Path, settings: ChangelogSettings) -> bool:
     """Whether the project keeps news fragments: a fragments folder, or its own towncrier."""
     return (root / settings.fragments).exists() or has_towncrier_config(root)
@@ -210,6 +233,9 @@ def insert_entry(existing: str | None, entry: str, start_string: str, *, markdow
     newest release's heading (and the labels that belong to it), or at the end
     of a changelog that has none yet.
     """
+    # The space a template leaves after its entry (attrs': two blank lines) stays, as
+    # towncrier keeps it; an entry that leaves none gets one blank line.
+    spaced = entry if entry.endswith("\n\n") else entry.rstrip() + "\n\n"
     entry = entry.rstrip() + "\n"
     if not existing or not existing.strip():
         return entry
@@ -217,7 +243,7 @@ def insert_entry(existing: str | None, entry: str, start_string: str, *, markdow
     if marker and marker in existing:
         head, body = existing.split(marker, 1)
         body = body.lstrip()
-        return f"{head.rstrip()}\n\n{marker}\n\n{entry}" + (f"\n{body}" if body else "")
+        return f"{head.rstrip()}\n\n{marker}\n\n" + (f"{spaced}{body}" if body else entry)
     lines = existing.splitlines(keepends=True)
     heads = _md_headings(lines) if markdown else [h.start for h in _rst_headings(lines)]
     if not heads:

@@ -270,3 +270,31 @@ def test_digests_are_not_secrets_but_a_named_hex_token_is(repo: Repo) -> None:
     code, found, _ = gates(config)
     assert code == 2 and found["secrets"]["status"] == "failed"
     assert "settings.py:1" in found["secrets"]["detail"]
+
+
+def test_what_towncrier_leaves_alone_in_the_fragments_folder_is_no_stray_fragment(
+    repo: Repo,
+) -> None:
+    # attrs keeps its towncrier template in changelog.d/ (and towncrier's `ignore` names
+    # other files): towncrier skips them, so the fragments gate must too.
+    towncrier = (
+        '\n[tool.towncrier]\ndirectory = "changelog.d"\nfilename = "CHANGELOG.md"\n'
+        'template = "changelog.d/towncrier_template.md.jinja"\nignore = ["notes-*.txt"]\n'
+    )
+    repo.commit(
+        "fix: b",
+        {
+            "pyproject.toml": PYPROJECT.format(version="1.2.0") + towncrier,
+            "changelog.d/towncrier_template.md.jinja": "{% for s in sections %}{% endfor %}\n",
+            "changelog.d/notes-for-maintainers.txt": "how we write fragments\n",
+            "changelog.d/12.bugfix.md": "A fix.\n",
+        },
+    )
+    _, found, output = gates(write_config(repo))
+    assert found["fragments"]["status"] == "passed", output
+    assert found["fragments"]["detail"] == "1 fragments, all of known types"
+    # Anything else there still is a stray.
+    repo.commit("docs: c", {"changelog.d/13.sparkle.md": "Shiny.\n"})
+    _, found, output = gates(write_config(repo))
+    assert found["fragments"]["status"] == "failed", output
+    assert "changelog.d/13.sparkle.md" in found["fragments"]["detail"]

@@ -241,6 +241,19 @@ def test_entry_placement(existing: str, markdown: bool, expected: str) -> None:
     assert insert_entry(existing, entry, marker, markdown=markdown) == expected
 
 
+def test_the_space_a_towncrier_template_leaves_after_its_entry_stays() -> None:
+    # attrs' template ends its entry with two blank lines, and towncrier keeps them: the
+    # entries of its CHANGELOG.md are two blank lines apart (its 26.1.0 is byte for byte so).
+    from release.changelog import insert_entry
+
+    marker = "<!-- towncrier release notes start -->"
+    existing = f"# Changelog\n\n{marker}\n\n## 1.0\n\n- a\n\n\n## 0.9\n"
+    entry = "## 2.0 (d)\n\n- new\n\n\n"
+    assert insert_entry(existing, entry, marker, markdown=True) == (
+        f"# Changelog\n\n{marker}\n\n## 2.0 (d)\n\n- new\n\n\n## 1.0\n\n- a\n\n\n## 0.9\n"
+    )
+
+
 RST_STYLES = [
     ("==\nT\n==\n\n1.0\n===\n\nFixes\n-----\n", ("=", "-")),
     ("T\n=\n\n1.0\n---\n\nFixes\n~~~~~\n", ("-", "~")),

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
+from release.changelog import left_alone_in_fragments
 from release.config import LoadedConfig
 from release.credentials import literal_credentials
 from release.errors import CommandError, Problem, UsageError
@@ -306,22 +307,12 @@ def _fragments(plan: Plan, loaded: LoadedConfig) -> _Outcome:
     if not folder.is_dir():
         return _Outcome(True, "no fragments folder")
     known = {entry.split(" (", 1)[0] for entry in plan.fragments}
-    ignored = {
-        ".gitignore",
-        ".gitkeep",
-        ".keep",
-        "readme",
-        "readme.md",
-        "readme.rst",
-        "template.md",
-        "template.rst",
-        "template.jinja",
-    }
+    left_alone = left_alone_in_fragments(loaded.root)
     stray = sorted(
         str(p.relative_to(loaded.root))
         for p in folder.iterdir()
         if p.is_file()
-        and p.name.lower() not in ignored
+        and not any(fnmatch.fnmatch(p.name.lower(), pattern) for pattern in left_alone)
         and str(p.relative_to(loaded.root)) not in known
     )
     if stray:
