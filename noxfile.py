@@ -173,7 +173,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """The benchmarks: `nox -s bench -- NAME [options]` runs benchmarks/NAME.py (history,
+    """The benchmarks: `nox -s bench -- NAME [options]` runs benchmarks/NAME.py (history, ab,
     push, status, monorepo, goals); without a name, goals: every speed goal beside its
     figure, in one run (history cold beside python-semantic-release, the push's steps, the
     plan's imports)."""
@@ -184,5 +184,5 @@ def bench(session: nox.Session) -> None:
     options = args
     script = ROOT / "benchmarks" / f"{name}.py"
     if not script.is_file():
-        session.error(f"no benchmark {name!r}: use goals, history, push, status or monorepo")
+        session.error(f"no benchmark {name!r}: use goals, history, push, status, monorepo or ab")
     session.run("python", str(script), *options)
