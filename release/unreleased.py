@@ -94,7 +94,7 @@ def release(
     out = [*lines[: section.start], *fresh, *heading, *lines[section.body :]]
     if section.keep_a_changelog:
         out = _links(out, version, tag, previous_tag)
-    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+    return _joined(out, text)
 
 
 def date_entry(text: str, version: str, today: dt.date, markdown: bool) -> str | None:
@@ -123,7 +123,13 @@ def date_entry(text: str, version: str, today: dt.date, markdown: bool) -> str |
                 break
     indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
     out = [*lines[:first], indent + dated.strip(), *lines[first + 1 :]]
-    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+    return _joined(out, text)
+
+
+def _joined(lines: list[str], text: str) -> str:
+    """`lines` as a file again, with the line endings `text` had (CRLF stays CRLF)."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return newline.join(lines) + (newline if text.endswith("\n") else "")
 
 
 def _names(title: str, version: str) -> bool:

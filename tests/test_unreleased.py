@@ -223,3 +223,11 @@ def test_hostile_lines_are_read_in_one_pass(line: str) -> None:
     assert unreleased.date_entry(entry, "1.1.0", DAY, markdown=True) == entry.replace(
         marker, "Released 2024-12-06"
     )
+
+
+def test_a_crlf_changelog_stays_crlf() -> None:
+    text = HTTPX.replace("\n", "\r\n")
+    assert released(text, "0.28.1") == text.replace("## Dev", "## 0.28.1 (6th December, 2024)")
+    pallets = PALLETS.replace("\n", "\r\n")
+    dated = unreleased.date_entry(pallets, "3.1.0", dt.date(2024, 11, 13), markdown=False)
+    assert dated == pallets.replace("Unreleased", "Released 2024-11-13")
