@@ -257,7 +257,7 @@ class RemoteGit(Git):
         tip = self.remote_branch_sha(remote, branch)
         if tip is None:
             return None
-        self._fetch_objects(remote, f"refs/heads/{branch}")
+        self.fetch_branch_commits(remote, branch)
         return tip
 
     def remote_url(self, remote: str) -> str | None:

@@ -4,9 +4,9 @@ The builds of a release can start from it while the gates run. The scratch repos
 borrows the repository's objects (git alternates) and mirrors its refs, then gets the
 planned tree, the release commit as gitpython will write it (same tree, parent, message,
 author, committer and dates: the same commit id) and the release tag, all in one
-`git fast-import`. So an export of it
-is the export of the release commit, `export-subst` placeholders included (`%H`, dates,
-`describe`). Nothing is written to the repository's own .git.
+`git fast-import`. So an export of it is the export of the release commit, `export-subst`
+placeholders included (`%H`, dates, `describe`). Nothing is written to the repository's
+own .git.
 """
 
 from __future__ import annotations
