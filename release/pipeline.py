@@ -4,8 +4,6 @@ dependency order, verifications; the same sequence for one package or a set of t
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
-from pathlib import Path
 
 from release.config import LoadedConfig
 from release.config.targets import NpmTarget, PypiTarget
@@ -50,8 +48,6 @@ def pipeline(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, ...]:
 
 
 Member = tuple[str | None, ReleaseRecord, LoadedConfig]
-# A package's folder, and its build given the release tree's export, a folder and the epoch.
-Ahead = tuple[str, Callable[[Path, Path, int], list[Path]]]
 
 
 def _members(record: ReleaseRecord, loaded: LoadedConfig) -> list[Member]:
@@ -66,16 +62,6 @@ def _version_steps(record: ReleaseRecord, loaded: LoadedConfig) -> tuple[Step, .
     if record.version_command:
         return (VersionCommand(record.version_command),)
     return (WriteFiles("version files", Phase.VERSION, "version"),)
-
-
-def builds_ahead(record: ReleaseRecord, loaded: LoadedConfig) -> dict[tuple[str, str], Ahead]:
-    """The builds that can start before the release commit: (package, kind) -> the
-    package's folder and its build. A set's packages are named; the only one is ""."""
-    jobs: dict[tuple[str, str], Ahead] = {}
-    for name, rec, cfg in _members(record, loaded):
-        if any(t.kind == "pypi" for t in cfg.config.registries):
-            jobs[(name or "", "pypi")] = (rec.path, partial(pypi.build_files, rec, cfg))
-    return jobs
 
 
 def _built(loaded: LoadedConfig, kind: str, step: Step) -> tuple[Step, ...]:

@@ -39,6 +39,7 @@ class Prebuild:
         self.folder = folder
         self.epoch = 0  # the release commit is dated this second, once started
         self._scope = CancelScope()
+        self._building = CancelScope()  # the builds' own: its first command says they started
         self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
         self._repository = self._pool.submit(self._scratch_repository)
         self._commit: Future[tuple[PlannedCommit, Signature]] | None = None
@@ -104,8 +105,19 @@ class Prebuild:
         assert self._export is not None
         source = self._export.result()
         own.mkdir(parents=True)
-        with self._scope:
+        with self._building:
             return job(source if path == "." else source / path, own, self.epoch)
+
+    def wait_until_building(self, timeout: float) -> None:
+        """Return once a build's command runs, every build has ended, or `timeout` passed.
+
+        Until then the builds' preparation (the export, the copies) is Python work on a
+        thread of this process, and the checks' Python work would take turns with it: the
+        builds would start later, and the checks' work would no longer overlap them."""
+        deadline = time.monotonic() + timeout
+        while not self._building.launched.wait(0.005):
+            if all(b.done() for b in self._builds.values()) or time.monotonic() > deadline:
+                return
 
     def take(self, package: str, kind: str, release_sha: str) -> list[Path] | None:
         """The files built ahead for this package, when the release commit is the planned
@@ -131,6 +143,7 @@ class Prebuild:
     def close(self) -> None:
         """Call off what still runs, wait for it, and remove the scratch folder."""
         self._scope.cancel()
+        self._building.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self.folder, ignore_errors=True)
 

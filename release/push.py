@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from release.changelog import uses_fragments
 from release.config import LoadedConfig
 from release.errors import Problem, ReleaseError
-from release.executor import execute
 from release.journal import Journal, Summary, journals, release_lock, state_dir, summarize
 from release.masking import register_env_secrets
-from release.notify import notify
 from release.ops.git import RemoteGit
 from release.ops.process import child_clock
-from release.outcome import conflict, invalid, outcome
 from release.packages import members
-from release.phases import validate as validation
-from release.phases.commit import Commit
-from release.pipeline import builds_ahead, finishing_steps, pipeline
+from release.phases.build import builds_ahead
 from release.plan import Options, Plan, build_plan
 from release.prebuild import Prebuild
 from release.progress import Progress
@@ -34,11 +31,15 @@ from release.recovery import (
     world_problem,
     world_release,
 )
-from release.report import Report
+from release.registries import registries_from_env
 from release.setplan import SetPlan, build_set_plan
-from release.steps import ArtifactConflict, Context, Phase, Step
-from release.transaction import make_context, set_records, validate_set
 from release.warmup import Task, warm
+
+# What runs once the builds have started (the checks, the steps, the report) is imported
+# there, in the functions that use it: its import then overlaps the builds.
+if TYPE_CHECKING:
+    from release.report import Report
+    from release.steps import Context, Step
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ class PushOptions:
     ask: Callable[[str], bool] | None = None
     packages: tuple[str, ...] = ()  # --package: only these (and their dependents)
     dependents: bool = True  # --no-dependents: not even those
+
+
+# How long the checks wait for the builds made ahead to start (their preparation is Python
+# work, which the checks' Python work would only slow): long enough for a small project's
+# export, short enough that a large one's costs the gates little.
+_BUILD_START_WAIT = 0.5
 
 
 class IncompleteRelease(ReleaseError):
@@ -72,7 +79,9 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
     clock = child_clock.seconds
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     register_env_secrets(loaded.config.secret_env_names())
-    warm(_later_imports(loaded))
+    # Set once the builds run (or none will): then the checks' imports cost nothing.
+    checks = threading.Event()
+    warm(_later_imports(loaded, checks))
     RemoteGit(loaded.root).ensure_repository()  # before the state folder is made inside it
     directory = state_dir(loaded.root, loaded.config.name)
     with release_lock(directory, loaded.config.name):
@@ -88,17 +97,20 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
             world = replace(world, believed=journal_disagrees(last, world))
         if world is not None and not world.complete:
             if options.ci or options.resume or _asked(options, world):
+                checks.set()
                 report = _recover(loaded, world, directory, stamp, progress)
             elif world.only_unverified:
                 progress.warn(
                     f"{world.record.tag} was never recorded as verified; "
                     f"`release push --project {loaded.config.name} --resume` verifies it"
                 )
-                report = _fresh(loaded, options, directory, stamp, progress)
+                report = _fresh(loaded, options, directory, stamp, progress, checks)
             else:
                 raise IncompleteRelease(world_problem(world, loaded.config.name))
         elif options.resume:
             if last is None or last.complete:
+                from release.report import Report
+
                 # Nothing is wrong (a CI retry after a finished run): nobody needs paging.
                 return Report.quiet(
                     loaded.config.name,
@@ -106,21 +118,25 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
                     None,
                     "nothing to resume: the last release finished, or there was none",
                 )
+            checks.set()
             report = _resume(loaded, last, directory, progress)
         else:
             if last is not None and not last.complete:
                 raise IncompleteRelease(_incomplete_problem(last, loaded.config.name))
-            report = _fresh(loaded, options, directory, stamp, progress)
+            report = _fresh(loaded, options, directory, stamp, progress, checks)
         report.started = stamp
         report.seconds = time.monotonic() - started
         report.commands_seconds = child_clock.seconds - clock
         report.write(directory / "reports", f"{stamp}-{report.outcome.value}")
+    from release.notify import notify
+
     notify(loaded, report, progress)  # outside the lock: a slow webhook holds up no one
     return report
 
 
-def _later_imports(loaded: LoadedConfig) -> list[Task]:
-    """What this push's later steps import, in the order they need it, for the warm-up."""
+def _later_imports(loaded: LoadedConfig, checks: threading.Event) -> list[Task]:
+    """What this push's later steps import, in the order they need it, for the warm-up;
+    what the checks and the commit need, once `checks` is set."""
     cfg = loaded.config
     later: list[Task] = []
     if uses_fragments(loaded.root, cfg.changelog):  # the plan's entry
@@ -130,8 +146,8 @@ def _later_imports(loaded: LoadedConfig) -> list[Task]:
         later.append(Task("tomlkit", ("tomlkit", "tomlkit.exceptions")))
     if cfg.gates.secrets.enabled:  # a small change is scanned in the push's process
         modules = ("detect_secrets.core.secrets_collection", "detect_secrets.settings")
-        later.append(Task("detect_secrets", modules, (_detectors,)))
-    return [*later, Task("git", ("git",))]  # the release commit and tag (gitpython)
+        later.append(Task("detect_secrets", modules, (_detectors,), checks))
+    return [*later, Task("git", ("git",), after=checks)]  # the release commit and tag
 
 
 def _detectors() -> object:
@@ -151,6 +167,9 @@ def _recover(
     loaded: LoadedConfig, world: WorldRelease, directory: Path, stamp: str, progress: Progress
 ) -> Report:
     """Finish a release found incomplete in the world: no journal needed, nothing repeated."""
+    from release.pipeline import finishing_steps
+    from release.transaction import make_context
+
     record = world.record
     progress.phase(1, "recover")
     progress.info(
@@ -159,7 +178,7 @@ def _recover(
     )
     if world.believed:
         progress.info(world.believed)
-    registries = validation.registries_from_env(loaded)
+    registries = registries_from_env(loaded)
     if registries.problems:
         raise ReleaseError(registries.problems)
     journal = Journal.create(directory, f"{stamp}-{record.tag}-recovered")
@@ -197,8 +216,15 @@ def _incomplete_problem(last: Summary, project: str) -> Problem:
 
 
 def _fresh(
-    loaded: LoadedConfig, options: PushOptions, directory: Path, stamp: str, progress: Progress
+    loaded: LoadedConfig,
+    options: PushOptions,
+    directory: Path,
+    stamp: str,
+    progress: Progress,
+    checks: threading.Event,
 ) -> Report:
+    from release.steps import Phase
+
     progress.phase(1, Phase.VALIDATION.title)
     git = RemoteGit(loaded.root)
     # The builds get a scratch repository while the plan is worked out, and start from
@@ -206,11 +232,14 @@ def _fresh(
     ahead = Prebuild.open(git, loaded.config.name) if _builds_anything(loaded) else None
     try:
         prepared = _prepare(loaded, options, git, progress)
-        if isinstance(prepared, Report):
-            return prepared
+        if not isinstance(prepared, tuple):
+            return prepared  # the report of a push with nothing to release
         shown, record = prepared
         started = ahead is not None and ahead.start(record, builds_ahead(record, loaded))
         prebuild = ahead if started else None
+        if prebuild is not None:
+            prebuild.wait_until_building(_BUILD_START_WAIT)
+        checks.set()
         return _validated(loaded, options, directory, stamp, progress, shown, record, prebuild)
     finally:
         if ahead is not None:
@@ -231,11 +260,16 @@ def _validated(
     record: ReleaseRecord,
     prebuild: Prebuild | None,
 ) -> Report:
+    from release.outcome import invalid
+    from release.phases import validate as validation
+    from release.report import Report
+    from release.transaction import make_context, validate_set
+
     git = RemoteGit(loaded.root)
     if isinstance(shown, SetPlan):
         problems, gates = validate_set(shown, record.branch, git, options.skips, progress)
     else:
-        registries = validation.registries_from_env(loaded)
+        registries = registries_from_env(loaded)
         problems, gates = validation.validate(
             shown, loaded, git, registries, package_names(loaded), options.skips, progress
         )
@@ -266,6 +300,8 @@ def _prepare(
     loaded: LoadedConfig, options: PushOptions, git: RemoteGit, progress: Progress
 ) -> Report | tuple[Plan | SetPlan, ReleaseRecord]:
     """The plan, shown; and the release record made from it (a set's: its packages')."""
+    from release.report import Report
+
     if loaded.is_set:
         with progress.step("plan"):
             plan = build_set_plan(loaded, options.plan, options.packages, options.dependents)
@@ -278,6 +314,8 @@ def _prepare(
                 f"({p.bump.label}), tag {p.tag}; {package.why}"
             )
         branch = git.branch() or loaded.config.branch
+        from release.transaction import set_records
+
         records = set_records(plan, branch)
         return plan, ReleaseRecord.for_set(loaded.config.name, records)
     with progress.step("plan"):
@@ -296,6 +334,10 @@ def _prepare(
 
 
 def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Progress) -> Report:
+    from release.phases.commit import Commit
+    from release.pipeline import finishing_steps
+    from release.transaction import make_context
+
     record = ReleaseRecord.from_dict(last.header["record"])
     progress.phase(1, "resume")
     progress.info(
@@ -327,6 +369,11 @@ def _resume(loaded: LoadedConfig, last: Summary, directory: Path, progress: Prog
 
 
 def _run(ctx: Context, *, resume: bool, steps: tuple[Step, ...] | None = None) -> Report:
+    from release.executor import execute
+    from release.outcome import conflict, outcome
+    from release.pipeline import pipeline
+    from release.steps import ArtifactConflict
+
     try:
         execution = execute(steps or pipeline(ctx.record, ctx.loaded), ctx, resume=resume)
     except ArtifactConflict as exc:

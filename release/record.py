@@ -7,6 +7,9 @@ from typing import Any
 
 from release.plan import Plan
 
+# Where the remote keeps, per release tag, the ref saying the release was verified.
+VERIFIED_REFS = "refs/release-push/verified/"
+
 
 @dataclass(frozen=True)
 class FileRecord:

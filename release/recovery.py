@@ -19,10 +19,9 @@ from release.journal import Summary
 from release.ops import npm
 from release.ops.git import RemoteGit
 from release.ops.pypi import published_hashes
-from release.phases.deploy import VERIFIED_REFS
-from release.phases.validate import Registries
 from release.planned import planned_targets
-from release.record import ReleaseRecord, TargetRecord
+from release.record import VERIFIED_REFS, ReleaseRecord, TargetRecord
+from release.registries import Registries
 from release.version import Version
 
 NOT_VERIFIED = "no record on the remote that it was verified"
@@ -218,7 +217,7 @@ def world_release(loaded: LoadedConfig, version: str | None = None) -> WorldRele
     """The newest release of a project as the world shows it; for a set of packages, the
     newest release commit's packages together (each package's tag points at it)."""
     from release.packages import members
-    from release.phases.validate import registries_from_env
+    from release.registries import registries_from_env
 
     git = RemoteGit(loaded.root)
     if not loaded.is_set:

@@ -18,9 +18,9 @@ from release.ops import npm
 from release.ops.git import RemoteGit
 from release.ops.pypi import published_files
 from release.packages import members
-from release.phases.validate import registries_from_env
 from release.planstate import find_tags, read_version_files
 from release.recovery import NOT_VERIFIED, is_release_commit, last_release, package_names
+from release.registries import registries_from_env
 from release.version import Version
 
 

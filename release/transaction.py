@@ -17,6 +17,7 @@ from release.phases.gates import GateResult
 from release.progress import Progress
 from release.record import ReleaseRecord
 from release.recovery import package_names
+from release.registries import registries_from_env
 from release.setplan import SetPlan
 from release.steps import Context
 
@@ -30,7 +31,7 @@ def make_context(
     status: str = "pending",
 ) -> tuple[Context, list[Problem]]:
     """The steps' shared context; and the credentials problems of every package's targets."""
-    registries = validation.registries_from_env(loaded)
+    registries = registries_from_env(loaded)
     problems = list(registries.problems)
     ctx = Context(
         record=record,
@@ -48,7 +49,7 @@ def make_context(
         configs = {m.config.name: m for m in members(loaded)}
         for member in record.packages:
             config = configs[member.project]
-            found = validation.registries_from_env(config)
+            found = registries_from_env(config)
             problems += [p for p in found.problems if p not in problems]
             ctx.members[member.project] = config
             ctx.package_indexes[member.project] = found.indexes
@@ -83,7 +84,7 @@ def validate_set(
     problems: list[Problem] = []
     gates: list[GateResult] = []
     for index, package in enumerate(plan.releasing):
-        registries = validation.registries_from_env(package.loaded)
+        registries = registries_from_env(package.loaded)
         problems += [p for p in registries.problems if p not in problems]
         progress.info(f"checking {package.name}")
         found, results = validation.validate(

@@ -28,6 +28,9 @@ class Task:
     key: str
     modules: tuple[str, ...]
     calls: tuple[Callable[[], object], ...] = field(default=())
+    # Not before this is set: a package needed late waits for the long commands (the
+    # builds), so that its import does not take turns with the work they wait on.
+    after: threading.Event | None = None
 
 
 _lock = threading.Lock()
@@ -54,6 +57,8 @@ def settle(key: str) -> None:
 
 def _run(tasks: tuple[Task, ...]) -> None:
     for task in tasks:
+        if task.after is not None:
+            task.after.wait()
         with _lock:
             if task.key in _claimed or task.key in _started:
                 continue

@@ -9,7 +9,7 @@ import pytest
 
 from release.config import load_config
 from release.ops.pypi import Index, twine_env
-from release.phases.validate import Registries, registries_from_env
+from release.registries import Registries, registries_from_env
 
 CONFIG = """\
 name = "demo"

@@ -63,3 +63,23 @@ def test_a_failing_task_is_forgotten_and_the_next_runs() -> None:
     warmup.settle("missing")  # returns: the failed task is done with
     assert calls == ["json"]
     assert "no_such_module_anywhere" not in sys.modules
+
+
+def test_a_late_task_waits_for_its_signal_and_its_user_may_claim_it_meanwhile() -> None:
+    """The checks' and the commit's imports wait for the builds: until then, a step that
+    needs one imports it itself (no deadlock, no import beside the warm-up's)."""
+    calls: list[str] = []
+    go, early = threading.Event(), threading.Event()
+    tasks = [
+        warmup.Task("early", (), (lambda: calls.append("early"), early.set)),
+        warmup.Task("late", (), (lambda: calls.append("late"),), after=go),
+        warmup.Task("claimed", (), (lambda: calls.append("claimed"),), after=go),
+    ]
+    thread = warmup.warm(tasks)
+    assert early.wait(10)
+    thread.join(0.2)
+    assert thread.is_alive() and calls == ["early"]  # the late ones wait for the signal
+    warmup.settle("claimed")  # its user got there first: it is not waited for, nor warmed
+    go.set()
+    thread.join(10)
+    assert calls == ["early", "late"]

@@ -61,6 +61,7 @@ class CancelScope:
 
     def __init__(self) -> None:
         self.cancelled = False
+        self.launched = threading.Event()  # set once its first command is running
         self._running: set[subprocess.Popen[str]] = set()
         self._lock = threading.Lock()
 
@@ -101,6 +102,7 @@ class CancelScope:
                 **kwargs,
             )
             self._running.add(proc)
+        self.launched.set()
         try:
             out, err = proc.communicate(stdin, timeout=timeout)
         except BaseException:

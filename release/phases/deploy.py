@@ -11,6 +11,7 @@ from typing import Any
 from release.errors import CommandError, Problem, ReleaseError
 from release.ops.http import RegistryError
 from release.phases.validate import on_target
+from release.record import VERIFIED_REFS
 from release.steps import Context, Phase
 
 # What git says when the remote branch moved on (someone pushed between validation and push).
@@ -133,9 +134,6 @@ class Push:
             )
         ctx.undone_remotely.append(f"a revert commit {revert[:12]} was pushed to {r.branch}")
         return None
-
-
-VERIFIED_REFS = "refs/release-push/verified/"
 
 
 @dataclass

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from release.config import LoadedConfig
 from release.config.targets import PYPI_UPLOAD_HOSTS, PypiTarget
-from release.errors import Problem, ReleaseError
-from release.ops.artifacts import build_env, check_versions, expand
-from release.ops.build import build_sdist_and_wheel, clamp_sdist
+from release.errors import Problem
+from release.ops.artifacts import check_versions
+from release.ops.build import clamp_sdist
 from release.ops.files import sha256
 from release.ops.process import run, run_shell
 from release.ops.pypi import (
@@ -25,11 +23,9 @@ from release.ops.pypi import (
     wait_until_listed,
     wheel_top_level,
 )
-from release.record import ReleaseRecord
+from release.phases.build import KIND, build_files, pypi_version
 from release.steps import ArtifactConflict, Context, Phase, TargetStep, maybe_die
 from release.version import Bump, Version
-
-KIND = "pypi"
 
 
 @dataclass
@@ -69,50 +65,9 @@ class Build:
         return None
 
 
-def build_files(
-    record: ReleaseRecord, loaded: LoadedConfig, source: Path, scratch: Path, epoch: int
-) -> list[Path]:
-    """sdist and wheel of `record`'s package, built from `source` (an export of the release
-    tree) into `scratch`/dist, stamped with `epoch`."""
-    out = scratch / "dist"
-    env = build_env(record.distribution, pypi_version(record), record.tag)
-    # Reproducible builds: a fresh clone rebuilding the tag must get the uploaded bytes.
-    env = {**env, "SOURCE_DATE_EPOCH": str(epoch)}
-    command = loaded.config.commands.build
-    if command:
-        run_shell(expand(command, record.version, record.tag), cwd=source, env=env)
-        built = source / "dist"
-        if not built.is_dir():
-            raise ReleaseError(
-                Problem(
-                    "the build command left no dist/ folder",
-                    "commands.build",
-                    "make the build command write its artifacts to dist/",
-                )
-            )
-        shutil.copytree(built, out, dirs_exist_ok=True)
-    else:
-        build_sdist_and_wheel(source, record.path, out, env, timeout=900)
-    files = sorted(p for p in out.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
-    if not files:
-        raise ReleaseError(
-            Problem(
-                "the build produced no sdist or wheel",
-                "build",
-                "check the project's build backend settings",
-            )
-        )
-    return files
-
-
 def irreversible(target: object) -> bool:
     """A publish to this target cannot be undone (PyPI keeps every file name forever)."""
     return isinstance(target, PypiTarget) and target.keeps_uploads
-
-
-def pypi_version(record: ReleaseRecord) -> str:
-    """The version PyPI-compatible targets get (PEP 440 spelling of the release)."""
-    return next(t.version for t in record.targets if t.kind == KIND)
 
 
 @dataclass
