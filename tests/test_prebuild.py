@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tarfile
 import threading
@@ -61,12 +62,22 @@ def rebuild_tag(repo: Repo, tag: str, out: Path) -> dict[str, bytes]:
 
 @pytest.mark.services
 def test_the_build_made_ahead_is_what_the_tag_rebuilds_to(
-    tmp_path: Path, pypi_server: PypiServer, pypi_push: Callable[..., tuple[int, dict[str, Any]]]
+    tmp_path: Path,
+    pypi_server: PypiServer,
+    pypi_push: Callable[..., tuple[int, dict[str, Any]]],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     repo = project(tmp_path, "hatch-vcs")
     name = repo.root.name
+    caplog.set_level(logging.DEBUG, logger="release.process")
     code, report = pypi_push(config(repo, pypi_server.url))
     assert code == 0, report
+    commands = [r.getMessage() for r in caplog.records if r.getMessage().startswith("$ ")]
+    # Both files go up with one twine (each start is a quarter of a second); a release that
+    # requires nothing is installed once, with no second resolution of its dependencies.
+    uploads = [c for c in commands if " twine upload " in c]
+    assert len(uploads) == 1 and ".whl" in uploads[0] and ".tar.gz" in uploads[0], uploads
+    assert len([c for c in commands if " pip install " in c]) == 1, commands
     assert build_result(repo).get("built_ahead") is True
     # The release commit is dated the second the build stamped, as author and committer.
     times = repo.git("log", "-1", "--format=%at %ct", "v1.2.1").split()

@@ -279,6 +279,7 @@ def install_in_fresh_venv(
     *,
     installer: str | None = None,
     dependencies: str | None = None,
+    requires: bool = True,
 ) -> Path:
     """Install `requirement` from the index alone into a new venv; return its bin directory.
 
@@ -287,7 +288,8 @@ def install_in_fresh_venv(
     no config file and no other PIP_*/UV_* variable is seen. uv when installed, pip
     otherwise (`installer` forces one). Its dependencies come from `dependencies` (an index
     URL), or from the user's own configuration when None: an index holding only the
-    release must not fail a release that has dependencies.
+    release must not fail a release that has dependencies. A release that `requires`
+    nothing (its wheel names no Requires-Dist) skips that second install.
     """
     venv = where / "venv"
     python = venv / "bin" / "python"
@@ -307,8 +309,9 @@ def install_in_fresh_venv(
         command = [sys.executable, "-m", "pip", "--python", str(python), "install"]
         deps_env = dependency_pip_env(dependencies)
     run([*command, "--no-deps", requirement], env=env, inherit_env=False, timeout=600)
-    # The release is installed now: only what it requires is resolved and added.
-    run([*command, requirement], env=deps_env, timeout=600)
+    if requires:
+        # The release is installed now: only what it requires is resolved and added.
+        run([*command, requirement], env=deps_env, timeout=600)
     return venv / "bin"
 
 
@@ -334,6 +337,18 @@ def dependency_pip_env(dependencies: str | None) -> dict[str, str]:
     if dependencies:
         env["PIP_INDEX_URL"] = dependencies
     return env
+
+
+def wheel_requires(wheel: Path) -> bool:
+    """Whether a wheel requires other distributions (a Requires-Dist in its METADATA)."""
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = [
+            n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+        ]
+        if len(metadata) != 1:
+            return True  # not a wheel we can read: resolve as for any other
+        headers = archive.read(metadata[0]).decode("utf-8", "replace").partition("\n\n")[0]
+    return any(line.lower().startswith("requires-dist:") for line in headers.splitlines())
 
 
 def wheel_top_level(wheel: Path) -> list[str]:
