@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from release.config import LoadedConfig
 from release.errors import CommandError, Problem, ReleaseError
-from release.ops.git import RemoteGit
+from release.ops.git import RemoteGit, signature
 from release.ops.npm import NpmRegistry, token_rejected
 from release.ops.npm import has_version as npm_has_version
 from release.ops.npm import listed_and_held as npm_listed_and_held
@@ -84,6 +84,17 @@ def _repository(plan: Plan, loaded: LoadedConfig, git: RemoteGit, whole: bool) -
                 "HEAD is detached",
                 str(loaded.root),
                 f"check out the release branch: git switch {loaded.config.branch}",
+            )
+        )
+    if signature(git, "") is None:
+        # Git would refuse to commit; gitpython would make one up (user@host).
+        problems.append(
+            Problem(
+                "git has no name and email to make the release commit with",
+                str(loaded.root),
+                "set them: git config user.name 'Your Name' and git config user.email "
+                "you@example.com (in CI: GIT_AUTHOR_NAME, GIT_AUTHOR_EMAIL, "
+                "GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)",
             )
         )
     status = git.status_porcelain().splitlines()
