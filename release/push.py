@@ -247,7 +247,7 @@ def _fresh(
 
 
 def _builds_anything(loaded: LoadedConfig) -> bool:
-    return any(t.kind == "pypi" for m in members(loaded) for t in m.config.registries)
+    return any(t.kind in ("pypi", "npm") for m in members(loaded) for t in m.config.registries)
 
 
 def _validated(

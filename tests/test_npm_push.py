@@ -3,6 +3,7 @@ and several projects in one run; each checked on the registry, the index and the
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -62,6 +63,35 @@ def remote_tags(sample: Sample) -> list[str]:
     return sorted(line.split("refs/tags/")[1] for line in out.splitlines())
 
 
+def step_done(sample: Sample, step: str) -> dict[str, Any]:
+    """What the journal recorded of a finished step."""
+    journals = sorted((sample.repo.root / ".git" / "release").rglob("*.jsonl"))
+    events = [json.loads(line) for line in journals[-1].read_text().splitlines()]
+    done = [e for e in events if e.get("step") == step and e.get("event") == "done"]
+    assert len(done) == 1, events
+    return dict(done[0])
+
+
+def packed_from_tag(sample: Sample, tag: str, tmp: Path) -> str:
+    """The shasum of `npm pack` run by hand in a fresh export of `tag`."""
+    source, out = tmp / "tag-export", tmp / "tag-pack"
+    source.mkdir()
+    out.mkdir()
+    archive = tmp / "tag.tar"
+    sample.repo.git("archive", "--format=tar", "-o", str(archive), tag)
+    subprocess.run(["tar", "-xf", str(archive), "-C", str(source)], check=True)
+    subprocess.run(
+        ["npm", "pack", "--pack-destination", str(out)],
+        cwd=source,
+        capture_output=True,
+        check=True,
+        timeout=300,
+        env=isolated_npm_env(tmp / "npm-cache-pack"),
+    )
+    (tarball,) = out.glob("*.tgz")
+    return hashlib.sha1(tarball.read_bytes(), usedforsecurity=False).hexdigest()
+
+
 def test_npm_only_release(
     tmp_path: Path, npm_registry: NpmRegistry, pypi_server: PypiServer
 ) -> None:
@@ -76,6 +106,10 @@ def test_npm_only_release(
     assert remote_tags(sample) == ["v1.2.0", "v1.3.0"]
     assert json.loads((sample.repo.root / "package.json").read_text())["version"] == "1.3.0"
     assert "greet loudly" in (sample.repo.root / "CHANGELOG.md").read_text()
+    # Packed while the gates ran, from the planned tree: the very tarball the tag packs to.
+    assert step_done(sample, "npm pack").get("built_ahead") is True
+    shasum = npm_view(npm_registry, f"{sample.dist}@1.3.0", "dist.shasum", tmp_path)
+    assert shasum == packed_from_tag(sample, "v1.3.0", tmp_path)
 
 
 def test_dual_project_publishes_both_in_config_order(
@@ -110,6 +144,12 @@ def test_dual_project_publishes_both_in_config_order(
     tags = npm_view(npm_registry, sample.dist, "dist-tags", tmp_path)
     assert tags["rc"] == "1.3.0-rc.1"
     assert remote_tags(sample) == ["v1.2.0", "v1.3.0rc1"]
+    # Built and packed ahead side by side, the pack in a tree of its own: the sdist build
+    # writes into the one it builds, and none of it reaches the npm tarball.
+    assert step_done(sample, "build").get("built_ahead") is True
+    assert step_done(sample, "npm pack").get("built_ahead") is True
+    shasum = npm_view(npm_registry, f"{sample.dist}@1.3.0-rc.1", "dist.shasum", tmp_path)
+    assert shasum == packed_from_tag(sample, "v1.3.0rc1", tmp_path)
 
 
 def test_version_command_project(

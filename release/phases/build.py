@@ -1,5 +1,5 @@
-"""A package's sdist and wheel, and which builds may start before the release commit: the
-part of the PyPI steps the build made ahead shares, without the steps themselves."""
+"""A package's files (sdist and wheel, npm tarball), and which builds may start before the
+release commit: what the build and pack steps share with the builds made ahead."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from functools import partial
 from pathlib import Path
 
 from release.config import LoadedConfig
+from release.config.targets import NpmTarget
 from release.errors import Problem, ReleaseError
+from release.ops import npm
 from release.ops.artifacts import build_env, expand
 from release.ops.build import build_sdist_and_wheel
 from release.ops.process import run_shell
@@ -17,6 +19,7 @@ from release.packages import members
 from release.record import ReleaseRecord
 
 KIND = "pypi"
+NPM = "npm"
 # A package's folder, and its build given the release tree's export, a folder and the epoch.
 Ahead = tuple[str, Callable[[Path, Path, int], list[Path]]]
 
@@ -62,6 +65,33 @@ def build_files(
     return files
 
 
+def pack_files(
+    record: ReleaseRecord, loaded: LoadedConfig, source: Path, scratch: Path, epoch: int = 0
+) -> list[Path]:
+    """The npm tarball of `record`'s package, packed from `source` (an export of the release
+    tree) into `scratch`/npm-pack. npm dates every file in it alike: `epoch` is unused."""
+    target = next(t for t in loaded.config.registries if isinstance(t, NpmTarget))
+    dependencies = target.dependency_registry
+    # The project's own scripts run here: they get the version, never a publish token.
+    env = {
+        **npm.dependency_env(dependencies),
+        **build_env("", record.target_version(target.name), record.tag),
+    }
+    return [npm.pack(source, scratch / "npm-pack", env, dependencies=dependencies)]
+
+
+def _pack_apart(
+    record: ReleaseRecord, loaded: LoadedConfig, source: Path, scratch: Path, epoch: int
+) -> list[Path]:
+    """pack_files in a copy of the export of its own: a package that also builds for PyPI
+    builds in the same folder at the same time, and both write into the tree."""
+    depth = 0 if record.path in ("", ".") else len(Path(record.path).parts)
+    root = source.parents[depth - 1] if depth else source
+    tree = scratch / "tree"
+    shutil.copytree(root, tree, symlinks=True)
+    return pack_files(record, loaded, tree / record.path if depth else tree, scratch, epoch)
+
+
 def builds_ahead(record: ReleaseRecord, loaded: LoadedConfig) -> dict[tuple[str, str], Ahead]:
     """The builds that can start before the release commit: (package, kind) -> the
     package's folder and its build. A set's packages are named; the only one is ""."""
@@ -70,8 +100,12 @@ def builds_ahead(record: ReleaseRecord, loaded: LoadedConfig) -> dict[tuple[str,
         found = [(p.project, p, configs[p.project]) for p in record.packages]
     else:
         found = [("", record, loaded)]
-    return {
-        (name, KIND): (rec.path, partial(build_files, rec, cfg))
-        for name, rec, cfg in found
-        if any(t.kind == KIND for t in cfg.config.registries)
-    }
+    jobs: dict[tuple[str, str], Ahead] = {}
+    for name, rec, cfg in found:
+        kinds = {t.kind for t in cfg.config.registries}
+        if KIND in kinds:
+            jobs[(name, KIND)] = (rec.path, partial(build_files, rec, cfg))
+        if NPM in kinds:
+            pack = _pack_apart if KIND in kinds else pack_files
+            jobs[(name, NPM)] = (rec.path, partial(pack, rec, cfg))
+    return jobs

@@ -11,9 +11,10 @@ from typing import Any, ClassVar
 from release.config.targets import NpmTarget
 from release.errors import Problem
 from release.ops import npm
-from release.ops.artifacts import build_env, check_versions
+from release.ops.artifacts import check_versions
 from release.ops.ci import oidc_available
 from release.ops.process import run_shell
+from release.phases.build import pack_files
 from release.steps import ArtifactConflict, Context, Phase, TargetStep
 
 KIND = "npm"
@@ -46,16 +47,15 @@ class Pack:
         return ctx.has_artifacts(KIND)
 
     def apply(self, ctx: Context) -> dict[str, Any]:
-        source = ctx.export_release()
-        name = next(iter(ctx.npm))
-        dependencies = _target(ctx, name).dependency_registry
-        version = ctx.record.target_version(name)
-        # The project's own scripts run here: they get the version, never a publish token.
-        env = {**npm.dependency_env(dependencies), **build_env("", version, ctx.record.tag)}
-        tarball = npm.pack(source, ctx.scratch / "npm-pack", env, dependencies=dependencies)
-        check_versions([tarball], version, pep440=False)
-        ctx.keep_artifacts(KIND, [tarball])
-        return {"artifacts": ctx.record.artifacts}
+        version = ctx.record.target_version(next(iter(ctx.npm)))
+        ahead = ctx.prebuilt(KIND)  # packed while the gates ran, from this very tree
+        if ahead is not None:
+            tarballs = ahead
+        else:
+            tarballs = pack_files(ctx.record, ctx.loaded, ctx.export_release(), ctx.scratch)
+        check_versions(tarballs, version, pep440=False)
+        ctx.keep_artifacts(KIND, tarballs)
+        return {"artifacts": ctx.record.artifacts, **({"built_ahead": True} if ahead else {})}
 
     def undo(self, ctx: Context) -> str | None:
         ctx.drop_artifacts(KIND)
