@@ -14,7 +14,7 @@ LOCKFILES = (
 )
 
 # The scripts `npm pack` (and pnpm/yarn pack) run: they may need devDependencies installed.
-PACK_SCRIPTS = ("prepack", "prepare", "postpack", "prepublish")
+PACK_SCRIPTS = ("prepack", "prepare", "postpack", "prepublish", "prepublishOnly")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class Manager:
         if self.lockfile:
             return ["npm", "ci", "--include=dev", "--no-audit", "--no-fund"]
         return ["npm", "install", "--include=dev", "--no-save", "--no-audit", "--no-fund"]
+
+    def publish_script(self) -> str:
+        """The script its publish runs before packing (npm, pnpm and yarn 1: prepublishOnly;
+        yarn 2+: prepublish). Packing alone skips it, so the release runs it before packing."""
+        return "prepublish" if self.berry else "prepublishOnly"
 
     def pack(self, dest: str) -> list[str]:
         """The pack command writing one tarball into `dest`."""

@@ -118,6 +118,60 @@ def test_prepack_with_a_dev_dependency_and_a_committed_npmrc(
     assert (verify["loaded"], verify["files"]) == (name, ["dist"])
 
 
+def test_what_prepublish_only_builds_is_in_the_package(
+    tmp_path: Path, push: Callable[..., Any]
+) -> None:
+    """eslint-plugin-import's shape: `lib/` is built by prepublishOnly, which `npm publish`
+    runs and `npm pack` does not; the release packs, so it runs the script itself."""
+    name = unique("prepublish")
+    repo = package(
+        tmp_path,
+        {
+            "name": name,
+            "main": "dist/index.js",
+            "files": ["dist"],
+            "scripts": {"prepublishOnly": "npm run build", "build": "make-dist"},
+            "devDependencies": {"make-dist": "file:./tools/make-dist"},
+        },
+        {
+            "tools/make-dist/package.json": json.dumps(
+                {"name": "make-dist", "version": "1.0.0", "bin": {"make-dist": "cli.js"}}
+            ),
+            "tools/make-dist/cli.js": MAKE_DIST,
+        },
+    )
+    code, report, verify = push(repo)
+    assert code == 0, report
+    assert (report["version"], report["targets"][0]["status"]) == ("1.2.1", "verified")
+    assert (verify["loaded"], verify["files"]) == (name, ["dist"])
+
+
+def test_a_prepublish_only_that_needs_git_stops_the_release_before_anything_leaves(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    npm_registry: NpmRegistry,
+) -> None:
+    """isaacs' packages push their tags in prepublishOnly: in the release commit's export
+    there is no repository; the release stops at the pack, says why, and rolls back."""
+    name = unique("pushes-tags")
+    repo = package(
+        tmp_path,
+        {"name": name, "scripts": {"prepublishOnly": "git push origin --follow-tags"}},
+        {"index.js": "exports.ok = true;\n"},
+    )
+    monkeypatch.setenv("TEST_NPM_TOKEN", npm_registry.token)
+    config = repo.root.parent / f"{name}.toml"
+    config.write_text(config.read_text().replace("{registry}", npm_registry.url))
+    head = repo.git("rev-parse", "HEAD")
+    code = main(["push", "--config", str(config), "--json", "--ci"])
+    report = json.loads(capsys.readouterr().out)
+    assert code != 0 and report["outcome"] == "failed", report
+    text = "\n".join(report["problems"])
+    assert "prepublishOnly script failed" in text and "postpublish" in text, text
+    assert repo.git("rev-parse", "HEAD") == head and "v1.2.1" not in repo.git("tag")
+
+
 @pytest.mark.parametrize(
     ("shape", "manifest", "files", "offered"),
     [

@@ -211,8 +211,9 @@ def token_rejected(registry: NpmRegistry) -> bool:
 def pack(source: Path, dest: Path, env: dict[str, str], *, dependencies: str | None) -> Path:
     """Pack the project the way its package manager would, into one tarball in `dest`.
 
-    When packing runs scripts (prepack, prepare) and the project has dependencies, they are
-    installed first, with the lockfile when there is one: `del-cli: not found` otherwise.
+    When packing runs scripts (prepack, prepare, and the prepublishOnly a publish runs) and
+    the project has dependencies, they are installed first, with the lockfile when there is
+    one: `del-cli: not found` otherwise.
     """
     manifest = _manifest(source / "package.json")
     manager = choose_manager(manifest, {p.name for p in source.iterdir()})
@@ -224,6 +225,22 @@ def pack(source: Path, dest: Path, env: dict[str, str], *, dependencies: str | N
             env=dependency_env(dependencies),
             timeout=900,
         )
+    # A publish runs this before it packs (a build, often); the tarball is published as
+    # packed here, so it runs here, or the package would go out without what it builds.
+    script = manager.publish_script()
+    if script in (manifest.get("scripts") or {}):
+        try:
+            run([*tool, "run", script], cwd=source, env=env, timeout=900)
+        except CommandError as exc:
+            raise ReleaseError(
+                Problem(
+                    f"the package's {script} script failed: {exc.problems[0].what}",
+                    f"package.json scripts.{script}",
+                    f"{manager.name} runs it on publish; the release runs it before packing, "
+                    "in an export of the release commit (no .git, nothing untracked): make it "
+                    "build there, and move steps such as `git push` to postpublish",
+                )
+            ) from exc
     dest.mkdir(parents=True, exist_ok=True)
     run([*tool, *manager.pack(str(dest))[1:]], cwd=source, env=env, timeout=600)
     tarballs = sorted(dest.glob("*.tgz"))
