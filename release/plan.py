@@ -146,11 +146,14 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         )
     git = Git(root)
     check_explicit_flags(options.version, options.prerelease, options.bump)
+    prepared = options.version
     try:
-        state, version_files, trusted = read_state(git, loaded, trust_names=True)
+        state, version_files, trusted = read_state(git, loaded, trust_names=True, prepared=prepared)
     except VersionError:
         # The files may disagree only with a tag taken on trust: ask git before refusing.
-        state, version_files, trusted = read_state(git, loaded, trust_names=False)
+        state, version_files, trusted = read_state(
+            git, loaded, trust_names=False, prepared=prepared
+        )
     cache_file = commit_cache.cache_path(git.git_dir())
     rules = Rules.from_labels(cfg.commits.squash, cfg.commits.bump, cfg.commits.scope_bump)
     key = parser_version(rules)
@@ -163,7 +166,7 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
     if not proved:
         # A tag taken on trust is not on this branch (a maintenance branch, an rc made
         # elsewhere): ask git which tags are, and read the history again from there.
-        state, version_files, _ = read_state(git, loaded, trust_names=False)
+        state, version_files, _ = read_state(git, loaded, trust_names=False, prepared=prepared)
         analysis, _ = read_changes(
             git, loaded, state, None, rules, cache, stop_at_major=version_only
         )

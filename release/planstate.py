@@ -50,7 +50,7 @@ class Trusted:
 
 
 def read_state(
-    git: Git, loaded: LoadedConfig, *, trust_names: bool
+    git: Git, loaded: LoadedConfig, *, trust_names: bool, prepared: str | None = None
 ) -> tuple[State, list[VersionFileState], Trusted | None]:
     """Where the project stands. With `trust_names`, the release tags are the highest by
     name, for the plan's one walk to prove (Trusted); else those `git describe` finds."""
@@ -99,7 +99,9 @@ def read_state(
         if changed and (since is None or git.is_ancestor(since, changed)):
             since = changed
     else:
-        if not _announces_next(file_version, nearest_version):
+        if _prepared(prepared, file_version, nearest_version):
+            _check_agreement(files, file_version, None, None)  # among themselves only
+        elif not _announces_next(file_version, nearest_version):
             _check_agreement(files, file_version, nearest, nearest_version)
         if nearest:
             current, source = nearest_version, f"tag {nearest}"
@@ -268,15 +270,29 @@ def _check_agreement(
     against = (
         f"the last tag {tag} says {tag_version_}" if tag_version_ else "the version files disagree"
     )
+    ahead = file_version if tag_version_ and file_version and tag_version_ < file_version else None
+    prepared = f"; or, when the files name the release you prepared, `--version {ahead}`"
     raise VersionError(
         Problem(
             f"version mismatch: {against}; {said}",
             "[version].files",
             f"set every version file to {reference} and commit, "
             "or tag the commit that released the files' version "
-            '(or, when release tags are made off this branch, [version] source = "files")',
+            '(or, when release tags are made off this branch, [version] source = "files")'
+            + (prepared if ahead else ""),
         )
     )
+
+
+def _prepared(prepared: str | None, files: Version | None, tagged: Version | None) -> bool:
+    """`--version` names what the files already say, above the last tag: a release prepared
+    by hand (commander's 15.0.0: version set, changelog written, no tag yet)."""
+    if prepared is None or files is None or (tagged is not None and not tagged < files):
+        return False
+    try:
+        return Version.parse(prepared) == files
+    except VersionError:
+        return False  # the explicit version's own check says what is wrong with it
 
 
 def _announces_next(files: Version | None, tagged: Version | None) -> bool:

@@ -259,6 +259,31 @@ def test_bad_input_exits_2_and_changes_nothing(repo: Repo, setup: str, message: 
     assert repo.snapshot() == before
 
 
+def test_a_release_prepared_by_hand_is_released_as_prepared(repo: Repo, plan: Plan) -> None:
+    """commander 15.0.0's shape: the version set to 2.0.0 and its changelog entry written by
+    hand, no tag yet. The mismatch names `--version 2.0.0`, which releases it unedited; a
+    version the files do not say, or one already tagged, is still refused."""
+    entry = "# Changelog\n\n## [2.0.0] (2026-05-29)\n\n- ESM only\n\n## [1.2.0]\n\n- old\n"
+    repo.commit(
+        "docs: details for the 2.0.0 release",
+        {"pyproject.toml": PYPROJECT.format(version="2.0.0"), "CHANGELOG.md": entry},
+    )
+    config = write_config(repo, '[changelog]\nmode = "check"\nfile = "CHANGELOG.md"\n')
+    refused = cli("plan", "--config", str(config))
+    assert refused.returncode == 2
+    assert "or, when the files name the release you prepared, `--version 2.0.0`" in refused.stderr
+    found = plan(config, "--version", "2.0.0")
+    assert (found["current_version"], found["next_version"]) == ("1.2.0", "2.0.0")
+    # The files already say it, the entry is written: only the docs' mention moves on.
+    assert found["files"] == ["README.md"]
+    other = cli("plan", "--config", str(config), "--version", "2.1.0")
+    assert other.returncode == 2 and "version mismatch" in other.stderr
+    repo.tag("v2.0.0")
+    repo.commit("fix: after")
+    again = cli("plan", "--config", str(config), "--version", "2.0.0")
+    assert again.returncode == 2 and "2.0.0" in again.stderr
+
+
 def test_shallow_clone_without_the_tag_gets_a_hint(repo: Repo, tmp_path: Path) -> None:
     for i in range(3):
         repo.commit(f"fix: {i}")
