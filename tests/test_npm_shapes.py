@@ -64,6 +64,29 @@ def package(base: Path, manifest: dict[str, Any], files: dict[str, str]) -> Repo
     return repo
 
 
+def builds_dist(
+    base: Path, name: str, scripts: dict[str, str], files: dict[str, str] | None = None
+) -> Repo:
+    """A package whose `dist/` a devDependency of its own (tools/make-dist) makes, run by
+    `scripts`."""
+    tool = {"name": "make-dist", "version": "1.0.0", "bin": {"make-dist": "cli.js"}}
+    return package(
+        base,
+        {
+            "name": name,
+            "main": "dist/index.js",
+            "files": ["dist"],
+            "scripts": scripts,
+            "devDependencies": {"make-dist": "file:./tools/make-dist"},
+        },
+        {
+            "tools/make-dist/package.json": json.dumps(tool),
+            "tools/make-dist/cli.js": MAKE_DIST,
+            **(files or {}),
+        },
+    )
+
+
 @pytest.fixture
 def push(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], npm_registry: NpmRegistry
@@ -93,23 +116,8 @@ def test_prepack_with_a_dev_dependency_and_a_committed_npmrc(
     tmp_path: Path, push: Callable[..., Any]
 ) -> None:
     name = unique("prepack")
-    repo = package(
-        tmp_path,
-        {
-            "name": name,
-            "main": "dist/index.js",
-            "files": ["dist"],
-            "scripts": {"prepack": "make-dist"},
-            "devDependencies": {"make-dist": "file:./tools/make-dist"},
-        },
-        {
-            ".npmrc": "package-lock=false\n",  # as sindresorhus' packages commit it
-            "tools/make-dist/package.json": json.dumps(
-                {"name": "make-dist", "version": "1.0.0", "bin": {"make-dist": "cli.js"}}
-            ),
-            "tools/make-dist/cli.js": MAKE_DIST,
-        },
-    )
+    # A committed .npmrc, as sindresorhus' packages have one.
+    repo = builds_dist(tmp_path, name, {"prepack": "make-dist"}, {".npmrc": "package-lock=false\n"})
     code, report, verify = push(repo)
     assert code == 0, report
     gates = {g["name"]: g["status"] for g in report["gates"]}
@@ -124,22 +132,7 @@ def test_what_prepublish_only_builds_is_in_the_package(
     """eslint-plugin-import's shape: `lib/` is built by prepublishOnly, which `npm publish`
     runs and `npm pack` does not; the release packs, so it runs the script itself."""
     name = unique("prepublish")
-    repo = package(
-        tmp_path,
-        {
-            "name": name,
-            "main": "dist/index.js",
-            "files": ["dist"],
-            "scripts": {"prepublishOnly": "npm run build", "build": "make-dist"},
-            "devDependencies": {"make-dist": "file:./tools/make-dist"},
-        },
-        {
-            "tools/make-dist/package.json": json.dumps(
-                {"name": "make-dist", "version": "1.0.0", "bin": {"make-dist": "cli.js"}}
-            ),
-            "tools/make-dist/cli.js": MAKE_DIST,
-        },
-    )
+    repo = builds_dist(tmp_path, name, {"prepublishOnly": "npm run build", "build": "make-dist"})
     code, report, verify = push(repo)
     assert code == 0, report
     assert (report["version"], report["targets"][0]["status"]) == ("1.2.1", "verified")
