@@ -292,6 +292,9 @@ def _npm_pack_commands(root: Path) -> list[PlannedCommand]:
     out = []
     if needs_install(manifest):
         out.append(PlannedCommand("deploy", "install", " ".join(manager.install())))
+    script = manager.publish_script()
+    if script in (manifest.get("scripts") or {}):
+        out.append(PlannedCommand("deploy", script, f"{manager.name} run {script}"))
     out.append(PlannedCommand("deploy", "build", " ".join(manager.pack("<dist>"))))
     return out
 

@@ -127,12 +127,19 @@ def test_prepack_with_a_dev_dependency_and_a_committed_npmrc(
 
 
 def test_what_prepublish_only_builds_is_in_the_package(
-    tmp_path: Path, push: Callable[..., Any]
+    tmp_path: Path, push: Callable[..., Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """eslint-plugin-import's shape: `lib/` is built by prepublishOnly, which `npm publish`
     runs and `npm pack` does not; the release packs, so it runs the script itself."""
     name = unique("prepublish")
     repo = builds_dist(tmp_path, name, {"prepublishOnly": "npm run build", "build": "make-dist"})
+    # The plan shows it among the commands, between the install and the pack.
+    config = repo.root.parent / f"{name}.toml"
+    shown = tmp_path / "shown.toml"
+    shown.write_text(config.read_text().replace("{registry}", "http://127.0.0.1:9/"))
+    assert main(["plan", "--config", str(shown), "--json"]) == 0
+    commands = [c["name"] for c in json.loads(capsys.readouterr().out)["commands"]]
+    assert commands[:3] == ["install", "prepublishOnly", "build"], commands
     code, report, verify = push(repo)
     assert code == 0, report
     assert (report["version"], report["targets"][0]["status"]) == ("1.2.1", "verified")

@@ -14,6 +14,7 @@ from release.errors import Problem, ReleaseError
 from release.ops import npm
 from release.ops.artifacts import build_env, expand
 from release.ops.build import build_sdist_and_wheel
+from release.ops.npm_pack import pack
 from release.ops.process import run_shell
 from release.packages import members
 from release.record import ReleaseRecord
@@ -77,7 +78,7 @@ def pack_files(
         **npm.dependency_env(dependencies),
         **build_env("", record.target_version(target.name), record.tag),
     }
-    return [npm.pack(source, scratch / "npm-pack", env, dependencies=dependencies)]
+    return [pack(source, scratch / "npm-pack", env, dependencies=dependencies)]
 
 
 def _pack_apart(
