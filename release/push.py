@@ -82,52 +82,55 @@ def push(loaded: LoadedConfig, options: PushOptions, progress: Progress) -> Repo
     # Set once the builds run (or none will): then the checks' imports cost nothing.
     checks = threading.Event()
     warm(_later_imports(loaded, checks))
-    RemoteGit(loaded.root).ensure_repository()  # before the state folder is made inside it
-    directory = state_dir(loaded.root, loaded.config.name)
-    with release_lock(directory, loaded.config.name):
-        last = last_summary(directory)
-        world = None if last is not None and not last.complete else world_release(loaded)
-        if (
-            world is not None
-            and not world.complete
-            and last is not None
-            and last.header["record"]["tag"] == world.record.tag
-        ):
-            # The journal says finished; the world disagrees: the world is believed.
-            world = replace(world, believed=journal_disagrees(last, world))
-        if world is not None and not world.complete:
-            if options.ci or options.resume or _asked(options, world):
-                checks.set()
-                report = _recover(loaded, world, directory, stamp, progress)
-            elif world.only_unverified:
-                progress.warn(
-                    f"{world.record.tag} was never recorded as verified; "
-                    f"`release push --project {loaded.config.name} --resume` verifies it"
-                )
-                report = _fresh(loaded, options, directory, stamp, progress, checks)
-            else:
-                raise IncompleteRelease(world_problem(world, loaded.config.name))
-        elif options.resume:
-            if last is None or last.complete:
-                from release.report import Report
+    try:
+        RemoteGit(loaded.root).ensure_repository()  # before the state folder is made inside it
+        directory = state_dir(loaded.root, loaded.config.name)
+        with release_lock(directory, loaded.config.name):
+            last = last_summary(directory)
+            world = None if last is not None and not last.complete else world_release(loaded)
+            if (
+                world is not None
+                and not world.complete
+                and last is not None
+                and last.header["record"]["tag"] == world.record.tag
+            ):
+                # The journal says finished; the world disagrees: the world is believed.
+                world = replace(world, believed=journal_disagrees(last, world))
+            if world is not None and not world.complete:
+                if options.ci or options.resume or _asked(options, world):
+                    checks.set()
+                    report = _recover(loaded, world, directory, stamp, progress)
+                elif world.only_unverified:
+                    progress.warn(
+                        f"{world.record.tag} was never recorded as verified; "
+                        f"`release push --project {loaded.config.name} --resume` verifies it"
+                    )
+                    report = _fresh(loaded, options, directory, stamp, progress, checks)
+                else:
+                    raise IncompleteRelease(world_problem(world, loaded.config.name))
+            elif options.resume:
+                if last is None or last.complete:
+                    from release.report import Report
 
-                # Nothing is wrong (a CI retry after a finished run): nobody needs paging.
-                return Report.quiet(
-                    loaded.config.name,
-                    None,
-                    None,
-                    "nothing to resume: the last release finished, or there was none",
-                )
-            checks.set()
-            report = _resume(loaded, last, directory, progress)
-        else:
-            if last is not None and not last.complete:
-                raise IncompleteRelease(_incomplete_problem(last, loaded.config.name))
-            report = _fresh(loaded, options, directory, stamp, progress, checks)
-        report.started = stamp
-        report.seconds = time.monotonic() - started
-        report.commands_seconds = child_clock.seconds - clock
-        report.write(directory / "reports", f"{stamp}-{report.outcome.value}")
+                    # Nothing is wrong (a CI retry after a finished run): nobody needs paging.
+                    return Report.quiet(
+                        loaded.config.name,
+                        None,
+                        None,
+                        "nothing to resume: the last release finished, or there was none",
+                    )
+                checks.set()
+                report = _resume(loaded, last, directory, progress)
+            else:
+                if last is not None and not last.complete:
+                    raise IncompleteRelease(_incomplete_problem(last, loaded.config.name))
+                report = _fresh(loaded, options, directory, stamp, progress, checks)
+            report.started = stamp
+            report.seconds = time.monotonic() - started
+            report.commands_seconds = child_clock.seconds - clock
+            report.write(directory / "reports", f"{stamp}-{report.outcome.value}")
+    finally:
+        checks.set()  # a push that ends early leaves no warm-up waiting for it
     from release.notify import notify
 
     notify(loaded, report, progress)  # outside the lock: a slow webhook holds up no one
