@@ -43,6 +43,14 @@ def build_command(
     ]
 
 
+def copy_of_tree(source: Path, folder: str, dest: Path) -> Path:
+    """A copy at `dest` of the whole exported tree whose `folder` is `source` (a package's
+    build may read files above its folder); returns the package's folder in the copy."""
+    depth = 0 if folder in ("", ".") else len(Path(folder).parts)
+    shutil.copytree(source.parents[depth - 1] if depth else source, dest, symlinks=True)
+    return dest / folder if depth else dest
+
+
 def build_sdist_and_wheel(
     source: Path, folder: str, out: Path, env: Mapping[str, str], *, timeout: float
 ) -> None:
@@ -54,13 +62,10 @@ def build_sdist_and_wheel(
     (setuptools its egg-info and build/ folders), and two builds must not share those files.
     The whole tree, because a package's build may read files above its folder.
     """
-    depth = 0 if folder in ("", ".") else len(Path(folder).parts)
-    root = source.parents[depth - 1] if depth else source
     twin, temp = out.parent / f"{out.name}-wheel-tree", out.parent / f"{out.name}-tmp"
     for folder_made in (twin, temp):
         shutil.rmtree(folder_made, ignore_errors=True)
-    shutil.copytree(root, twin, symlinks=True)
-    twin_source = twin / folder if depth else twin
+    twin_source = copy_of_tree(source, folder, twin)
     # The isolated environments in our own scratch folder: a build called off (killed) or
     # a run killed outright leaves nothing in the system's temp folder, the sweep of dead
     # runs' folders takes them with the rest.

@@ -13,7 +13,7 @@ from release.config.targets import NpmTarget
 from release.errors import Problem, ReleaseError
 from release.ops import npm
 from release.ops.artifacts import build_env, expand
-from release.ops.build import build_sdist_and_wheel
+from release.ops.build import build_sdist_and_wheel, copy_of_tree
 from release.ops.npm_pack import pack
 from release.ops.process import run_shell
 from release.packages import members
@@ -86,11 +86,8 @@ def _pack_apart(
 ) -> list[Path]:
     """pack_files in a copy of the export of its own: a package that also builds for PyPI
     builds in the same folder at the same time, and both write into the tree."""
-    depth = 0 if record.path in ("", ".") else len(Path(record.path).parts)
-    root = source.parents[depth - 1] if depth else source
-    tree = scratch / "tree"
-    shutil.copytree(root, tree, symlinks=True)
-    return pack_files(record, loaded, tree / record.path if depth else tree, scratch, epoch)
+    tree = copy_of_tree(source, record.path, scratch / "tree")
+    return pack_files(record, loaded, tree, scratch, epoch)
 
 
 def builds_ahead(record: ReleaseRecord, loaded: LoadedConfig) -> dict[tuple[str, str], Ahead]:
