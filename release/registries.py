@@ -1,4 +1,5 @@
-"""Every target of a config with its credentials, read from the variables the config names."""
+"""The credentials of every target, read from the variables its config names: for the push,
+its recovery from the world, and `release status`."""
 
 from __future__ import annotations
 
