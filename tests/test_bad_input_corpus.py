@@ -250,6 +250,8 @@ def _config_cases() -> list[Case]:
         '[commands]\ntest = ["pytest"]', "[commands]\nbuild = 1", '[commands]\nnope = "x"',
         '[changelog.bump]\nfeature = "huge"', "[gates.versions]\nenabled = 1",
         '[gates.changelog]\nskippable = "yes"',
+        '[gates.secrets]\nexclude = ["../outside/**"]', '[gates.secrets]\nexclude = "tests/**"',
+        '[gates.secrets]\nexclude = ["/etc/*"]',
     ]  # fmt: skip
     for i, section in enumerate(sections):
         cases.append(Case(f"section-{i}", append(section)))

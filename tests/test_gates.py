@@ -272,6 +272,32 @@ def test_digests_are_not_secrets_but_a_named_hex_token_is(repo: Repo) -> None:
     assert "settings.py:1" in found["secrets"]["detail"]
 
 
+def test_excluded_paths_are_left_out_of_the_scan(repo: Repo, tmp_path: Path) -> None:
+    # Flask's and commander's shape: test fixtures hold made-up secrets; `exclude` leaves
+    # them out (git glob patterns), and a secret anywhere else still fails the gate.
+    repo.commit("test: fixtures", {"tests/unit/test_app.py": f'TOKEN = "{SECRET}"\n'})
+    config = write_config(repo, '[gates.secrets]\nexclude = ["tests/**"]\n')
+    code, found, _ = gates(config)
+    assert (code, found["secrets"]["status"]) == (0, "passed"), found["secrets"]
+    repo.commit("fix: oops", {"src/settings.py": f'TOKEN = "{SECRET}"\n'})
+    code, found, _ = gates(config)
+    detail = found["secrets"]["detail"]
+    assert code == 2 and "src/settings.py:1 (GitHub Token)" in detail and "tests/" not in detail
+    # A first release (no tag yet) reads every file: the same patterns apply.
+    first = Repo(tmp_path / "first")
+    first.commit(
+        "feat: start",
+        {
+            "pyproject.toml": PYPROJECT.format(version="0.1.0"),
+            "tests/fixtures/keys.py": f'TOKEN = "{SECRET}"\n',
+        },
+    )
+    config = write_config(first, '[gates.secrets]\nexclude = ["tests/**"]\n')
+    code, found, _ = gates(config)
+    assert found["secrets"]["status"] == "passed", found["secrets"]
+    assert found["secrets"]["detail"] == "1 files scanned (first release)"
+
+
 def test_what_towncrier_leaves_alone_in_the_fragments_folder_is_no_stray_fragment(
     repo: Repo,
 ) -> None:

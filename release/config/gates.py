@@ -26,11 +26,24 @@ class SecretsGate(Gate):
     allowlist: str = Field(
         ".secrets.baseline", description="detect-secrets baseline of known false positives"
     )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="paths the scan leaves out, as git glob patterns from the project's "
+        'folder, e.g. ["tests/**"] (detect-secrets\' --exclude-files): for test fixtures '
+        "full of made-up secrets",
+    )
 
     @field_validator("allowlist")
     @classmethod
     def _inside(cls, path: str) -> str:
         return check_path(path)
+
+    @field_validator("exclude")
+    @classmethod
+    def _patterns_inside(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            check_path(pattern)
+        return patterns
 
 
 class CredentialFilesGate(Gate):

@@ -156,7 +156,13 @@ def _gate_table(plan: Plan, loaded: LoadedConfig) -> list[_Gate]:
             gates.secrets.skippable,
             "no secret in the change being released",
             lambda: _Outcome(
-                *scan_change(git, loaded.root, plan.last_tag, gates.secrets.allowlist)
+                *scan_change(
+                    git,
+                    loaded.root,
+                    plan.last_tag,
+                    gates.secrets.allowlist,
+                    gates.secrets.exclude,
+                )
             ),
         ),
         (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ from release.warmup import settle
 APART_FROM = 1000
 
 
-def scan_change(git: Git, root: Path, since: str | None, allowlist: str) -> tuple[bool, str]:
-    """Secrets on the lines added since the last release (every line on a first release):
-    whether there is none, and what was found or scanned."""
-    change = _change(git, since, allowlist)
+def scan_change(
+    git: Git, root: Path, since: str | None, allowlist: str, exclude: Sequence[str] = ()
+) -> tuple[bool, str]:
+    """Secrets on the lines added since the last release (every line on a first release),
+    outside the `exclude` patterns: whether there is none, and what was found or scanned."""
+    change = _change(git, since, allowlist, exclude)
     size = change["diff"].count("\n+") if since else len(change["names"])
     if size <= APART_FROM:
         settle("detect_secrets")
@@ -40,10 +43,12 @@ def scan_change(git: Git, root: Path, since: str | None, allowlist: str) -> tupl
     return bool(ok), str(detail)
 
 
-def _change(git: Git, since: str | None, allowlist: str) -> dict[str, Any]:
+def _change(git: Git, since: str | None, allowlist: str, exclude: Sequence[str]) -> dict[str, Any]:
     """What a scan reads: the diff since the last release, or every file on a first one."""
+    # git's own pathspecs, from the project's folder as every configured path is.
+    left_out = [f":(exclude){allowlist}", *(f":(exclude,glob){p}" for p in exclude)]
     if not since:
-        names = [n for n in git.out("ls-files").splitlines() if n != allowlist]
+        names = git.out("ls-files", "--", ".", *left_out).splitlines()
         return {"since": None, "diff": "", "names": names, "allowlist": allowlist}
     # The added lines only, as detect-secrets reads a diff: scanning the changed files
     # whole cost ten times as much on twine's 7.0.0 (38 files, 355 lines added).
@@ -63,7 +68,7 @@ def _change(git: Git, since: str | None, allowlist: str) -> dict[str, Any]:
         f"{since}..HEAD",
         "--",
         ":(top)",
-        f":(exclude){allowlist}",
+        *left_out,
     )
     return {"since": since, "diff": diff, "names": [], "allowlist": allowlist}
 
