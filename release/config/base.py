@@ -75,6 +75,12 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_paths(paths: list[str]) -> list[str]:
+    for path in paths:
+        check_path(path)
+    return paths
+
+
 def check_path(path: str) -> str:
     problem = relative_problem(path)
     if problem:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from release.config.base import Strict, check_path
+from release.config.base import Strict, check_path, check_paths
 
 
 class Gate(Strict):
@@ -41,9 +41,7 @@ class SecretsGate(Gate):
     @field_validator("exclude")
     @classmethod
     def _patterns_inside(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            check_path(pattern)
-        return patterns
+        return check_paths(patterns)
 
 
 class CredentialFilesGate(Gate):
@@ -56,9 +54,7 @@ class CredentialFilesGate(Gate):
     @field_validator("files")
     @classmethod
     def _inside(cls, files: list[str]) -> list[str]:
-        for path in files:
-            check_path(path)
-        return files
+        return check_paths(files)
 
 
 class CustomGate(Strict):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from release.config.base import Strict, check_path
+from release.config.base import Strict, check_path, check_paths
 from release.versionfiles import VersionSource
 
 
@@ -147,6 +147,4 @@ class DocsSettings(Strict):
     @field_validator("files")
     @classmethod
     def _inside(cls, files: list[str] | None) -> list[str] | None:
-        for path in files or []:
-            check_path(path)
-        return files
+        return None if files is None else check_paths(files)
