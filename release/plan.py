@@ -146,7 +146,7 @@ def build_plan(loaded: LoadedConfig, options: Options) -> Plan:
         )
     git = Git(root)
     check_explicit_flags(options.version, options.prerelease, options.bump)
-    prepared = options.version
+    prepared = options.version  # files already at it: a release prepared by hand
     try:
         state, version_files, trusted = read_state(git, loaded, trust_names=True, prepared=prepared)
     except VersionError:

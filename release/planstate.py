@@ -270,8 +270,8 @@ def _check_agreement(
     against = (
         f"the last tag {tag} says {tag_version_}" if tag_version_ else "the version files disagree"
     )
-    ahead = file_version if tag_version_ and file_version and tag_version_ < file_version else None
-    prepared = f"; or, when the files name the release you prepared, `--version {ahead}`"
+    ahead = bool(tag_version_ and file_version and tag_version_ < file_version)
+    prepared = f"; or, when the files name the release you prepared, `--version {file_version}`"
     raise VersionError(
         Problem(
             f"version mismatch: {against}; {said}",

@@ -19,7 +19,7 @@ from release.masking import register_env_secrets
 from release.ops.git import RemoteGit
 from release.ops.process import child_clock
 from release.packages import members
-from release.phases.build import builds_ahead
+from release.phases.build import builds_ahead, builds_anything
 from release.plan import Options, Plan, build_plan
 from release.prebuild import Prebuild
 from release.progress import Progress
@@ -232,7 +232,7 @@ def _fresh(
     git = RemoteGit(loaded.root)
     # The builds get a scratch repository while the plan is worked out, and start from
     # the planned release commit while the gates run (tests, above all).
-    ahead = Prebuild.open(git, loaded.config.name) if _builds_anything(loaded) else None
+    ahead = Prebuild.open(git, loaded.config.name) if builds_anything(loaded) else None
     try:
         prepared = _prepare(loaded, options, git, progress)
         if not isinstance(prepared, tuple):
@@ -247,10 +247,6 @@ def _fresh(
     finally:
         if ahead is not None:
             ahead.close()
-
-
-def _builds_anything(loaded: LoadedConfig) -> bool:
-    return any(t.kind in ("pypi", "npm") for m in members(loaded) for t in m.config.registries)
 
 
 def _validated(

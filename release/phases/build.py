@@ -90,6 +90,11 @@ def _pack_apart(
     return pack_files(record, loaded, tree, scratch, epoch)
 
 
+def builds_anything(loaded: LoadedConfig) -> bool:
+    """Whether any package of `loaded` has files to build or pack ahead."""
+    return any(t.kind in (KIND, NPM) for m in members(loaded) for t in m.config.registries)
+
+
 def builds_ahead(record: ReleaseRecord, loaded: LoadedConfig) -> dict[tuple[str, str], Ahead]:
     """The builds that can start before the release commit: (package, kind) -> the
     package's folder and its build. A set's packages are named; the only one is ""."""
